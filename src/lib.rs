@@ -1,0 +1,1 @@
+//! backup-mcp: an MCP gateway over every Backrest and NovaBACKUP Management Server an MSP runs.
