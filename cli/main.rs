@@ -1,1 +1,148 @@
-fn main() {}
+//! The `backup-mcp` binary: parses the command line and calls into the library.
+
+mod check;
+mod import;
+mod input;
+mod login;
+mod servers;
+
+use std::process::ExitCode;
+
+use backup_mcp::config::Settings;
+use backup_mcp::store::{CredentialStore, StoreChoice};
+use clap::{Parser, Subcommand};
+
+/// MCP gateway for every Backrest and NovaBACKUP Management Server you run.
+#[derive(Parser)]
+#[command(name = "backup-mcp", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the MCP server on stdio (the default).
+    Serve,
+    /// Save a server after checking its credentials.
+    Login(login::LoginArgs),
+    /// Import the NovaBACKUP MCP's credentials.json.
+    ImportNovabackup(import::ImportArgs),
+    /// Show the saved servers (never their secrets).
+    List {
+        /// Print one JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check every saved server (or one); exit 1 if any fails.
+    Test {
+        /// Only this server.
+        server_id: Option<String>,
+    },
+    /// Forget a saved server and its secret.
+    Logout { server_id: String },
+    /// Run the MCP server against the embedded demo fleet.
+    Demo,
+}
+
+/// A failure the user should read, with the process exit code it maps to.
+pub struct Failure {
+    pub message: String,
+    pub code: u8,
+}
+
+impl Failure {
+    pub fn new(message: impl Into<String>) -> Self {
+        Failure {
+            message: message.into(),
+            code: 1,
+        }
+    }
+
+    /// A usage or configuration problem (exit 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure {
+            message: message.into(),
+            code: 2,
+        }
+    }
+}
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure::new(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("backup-mcp: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&settings);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("backup-mcp: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            if !failure.message.is_empty() {
+                eprintln!("backup-mcp: {}", failure.message);
+            }
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
+    let store = || CredentialStore::open(settings.credentials_file.clone());
+    match command {
+        Command::Serve | Command::Demo => Err(Failure::new(
+            "the MCP server is not built yet in this version",
+        )),
+        Command::Login(args) => login::run(args, &store()?, &settings).await,
+        Command::ImportNovabackup(args) => import::run(args, &store()?, &settings).await,
+        Command::List { json } => servers::list(&store()?, json),
+        Command::Test { server_id } => check::run(&store()?, server_id, &settings).await,
+        Command::Logout { server_id } => servers::logout(&store()?, &server_id).await,
+    }
+}
+
+/// Parses `--credential-store`.
+pub fn parse_store_choice(s: &str) -> Result<StoreChoice, String> {
+    s.parse()
+}
+
+/// Logs go to stderr (stdout belongs to MCP) or to `BACKUP_MCP_LOG_FILE`, never with colours.
+fn init_logging(settings: &Settings) {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_new(&settings.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_target(false);
+    let file = settings.log_file.as_ref().and_then(|path| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| eprintln!("backup-mcp: cannot open log file {}: {e}", path.display()))
+            .ok()
+    });
+    match file {
+        Some(file) => builder.with_writer(std::sync::Mutex::new(file)).init(),
+        None => builder.with_writer(std::io::stderr).init(),
+    }
+}

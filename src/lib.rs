@@ -1,1 +1,8 @@
 //! backup-mcp: an MCP gateway over every Backrest and NovaBACKUP Management Server an MSP runs.
+//!
+//! See ARCHITECTURE.md for the module map. The binary in `cli/` only parses arguments and calls
+//! into this library.
+
+pub mod config;
+pub mod store;
+pub mod upstream;

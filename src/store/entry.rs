@@ -1,0 +1,200 @@
+//! One saved server: what the CLI writes and the fleet connects to.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+/// The two kinds of upstream the gateway speaks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServerKind {
+    Backrest,
+    Novabackup,
+}
+
+impl ServerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServerKind::Backrest => "backrest",
+            ServerKind::Novabackup => "novabackup",
+        }
+    }
+
+    /// The product name, for messages a person reads.
+    pub fn product(self) -> &'static str {
+        match self {
+            ServerKind::Backrest => "Backrest server",
+            ServerKind::Novabackup => "NovaBACKUP Management Server",
+        }
+    }
+}
+
+impl std::str::FromStr for ServerKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "backrest" => Ok(ServerKind::Backrest),
+            "novabackup" => Ok(ServerKind::Novabackup),
+            other => Err(format!(
+                "unknown server kind {other:?}: use backrest or novabackup"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for ServerKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where an entry's password lives.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(tag = "store", rename_all = "lowercase")]
+pub enum SecretRef {
+    /// In the credentials file itself (the file is 0600).
+    File {
+        #[serde(serialize_with = "expose_for_file")]
+        password: SecretString,
+    },
+    /// In the OS keyring under service `backup-mcp`, account = server id.
+    Keyring,
+    /// No secret at all (a Backrest with authentication disabled).
+    None,
+}
+
+impl SecretRef {
+    pub fn store_name(&self) -> &'static str {
+        match self {
+            SecretRef::File { .. } => "file",
+            SecretRef::Keyring => "keyring",
+            SecretRef::None => "none",
+        }
+    }
+}
+
+impl std::fmt::Debug for SecretRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.store_name())
+    }
+}
+
+/// The only place a secret is written out: the credentials file, which is 0600.
+fn expose_for_file<S: serde::Serializer>(secret: &SecretString, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(secret.expose_secret())
+}
+
+/// A saved server.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServerEntry {
+    pub server_id: String,
+    pub kind: ServerKind,
+    #[serde(default)]
+    pub label: String,
+    /// As the user typed it; one trailing `/` is stripped when used (see [`ServerEntry::api_base`]).
+    pub base_url: String,
+    #[serde(default)]
+    pub username: String,
+    /// For Backrest the tenant the whole server belongs to; `None` means the server id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+    /// PEM of an extra CA to trust for this server only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_cert_pem: Option<String>,
+    pub secret: SecretRef,
+}
+
+impl ServerEntry {
+    /// The base URL with one trailing slash removed, ready for appending `/api/...`.
+    pub fn api_base(&self) -> &str {
+        api_base(&self.base_url)
+    }
+
+    /// The tenant a Backrest server's items belong to (NovaBACKUP items carry their own).
+    pub fn default_tenant(&self) -> &str {
+        self.tenant_id.as_deref().unwrap_or(&self.server_id)
+    }
+
+    /// The entry as shown by `list` and `list_servers`: everything but the secret.
+    pub fn public_view(&self) -> serde_json::Value {
+        serde_json::json!({
+            "server_id": self.server_id,
+            "kind": self.kind,
+            "label": self.label,
+            "base_url": self.base_url,
+            "username": self.username,
+            "tenant_id": self.tenant_id,
+            "ca_cert": self.ca_cert_pem.is_some(),
+            "credential_store": self.secret.store_name(),
+        })
+    }
+}
+
+/// One trailing `/` stripped, as the design says.
+pub fn api_base(base_url: &str) -> &str {
+    base_url.strip_suffix('/').unwrap_or(base_url)
+}
+
+/// Why a server id was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("server id {0:?} is invalid: use 1 to 64 letters, digits, '_' or '-'")]
+pub struct InvalidServerId(pub String);
+
+/// Checks `^[A-Za-z0-9_-]{1,64}$`.
+pub fn validate_server_id(id: &str) -> Result<(), InvalidServerId> {
+    let ok = (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(InvalidServerId(id.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_ids_follow_the_pattern() {
+        for ok in ["ms1", "cmc-eu_2", &"a".repeat(64)] {
+            assert!(validate_server_id(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a.b", "a b", "ü", &"a".repeat(65), "../x"] {
+            assert!(validate_server_id(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn one_trailing_slash_is_stripped() {
+        assert_eq!(
+            api_base("https://x/managementserver/"),
+            "https://x/managementserver"
+        );
+        assert_eq!(
+            api_base("https://x/ManagementServer"),
+            "https://x/ManagementServer"
+        );
+    }
+
+    #[test]
+    fn debug_and_public_view_hide_the_password() {
+        let entry = ServerEntry {
+            server_id: "ms1".into(),
+            kind: ServerKind::Novabackup,
+            label: String::new(),
+            base_url: "https://x".into(),
+            username: "u".into(),
+            tenant_id: None,
+            ca_cert_pem: None,
+            secret: SecretRef::File {
+                password: SecretString::from("hunter2-secret"),
+            },
+        };
+        assert!(!format!("{entry:?}").contains("hunter2-secret"));
+        assert!(!entry.public_view().to_string().contains("hunter2-secret"));
+        assert_eq!(entry.default_tenant(), "ms1");
+    }
+}

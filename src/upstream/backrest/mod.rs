@@ -1,0 +1,3 @@
+//! Backrest client (Connect/JSON over `POST /v1.Backrest/<Method>`).
+
+pub mod auth;

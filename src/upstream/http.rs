@@ -1,0 +1,268 @@
+//! HTTP plumbing shared by both upstream kinds: one pooled client per server, deadlines, and the
+//! translation of transport failures and error bodies into [`UpstreamError`]s.
+
+use std::error::Error as _;
+use std::sync::Once;
+use std::time::Duration;
+
+use reqwest::header::CONTENT_TYPE;
+
+use super::UpstreamError;
+
+/// Sent on every request so server operators can tell our traffic apart.
+pub const USER_AGENT: &str = concat!("backup-mcp/", env!("CARGO_PKG_VERSION"));
+
+/// How long establishing a TCP+TLS connection may take, inside any call deadline.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Installs rustls' ring provider once per process (reqwest is built without a default one).
+pub fn install_crypto_provider() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// A pooled client for one server: platform roots (honouring `SSL_CERT_FILE`) plus the entry's
+/// own CA certificate, if it has one.
+pub fn build_client(ca_cert_pem: Option<&str>) -> Result<reqwest::Client, UpstreamError> {
+    install_crypto_provider();
+    let mut builder = reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .pool_idle_timeout(Duration::from_secs(90));
+    if let Some(pem) = ca_cert_pem {
+        let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| {
+            UpstreamError::Tls {
+                url: "(CA certificate)".into(),
+                detail: format!("the saved CA certificate is not valid PEM: {e}"),
+            }
+        })?;
+        if certs.is_empty() {
+            return Err(UpstreamError::Tls {
+                url: "(CA certificate)".into(),
+                detail: "the saved CA certificate file holds no PEM certificate".into(),
+            });
+        }
+        builder = builder.tls_certs_merge(certs);
+    }
+    builder.build().map_err(|e| UpstreamError::Tls {
+        url: "(client set-up)".into(),
+        detail: innermost(&e),
+    })
+}
+
+/// A whole HTTP answer, read within the deadline.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub body: bytes::Bytes,
+}
+
+impl Reply {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    pub fn is_json(&self) -> bool {
+        self.content_type.contains("json")
+    }
+
+    /// HTML answers come from web servers and proxies, never from the APIs we speak.
+    pub fn is_html(&self) -> bool {
+        self.content_type.contains("html") || self.text().trim_start().starts_with('<')
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The most useful error text: ProblemDetails `detail`/`title`, Connect `message`, the start of
+    /// a text body, or the reason phrase.
+    pub fn error_detail(&self) -> String {
+        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&self.body) {
+            for key in ["detail", "message", "title"] {
+                if let Some(s) = v
+                    .get(key)
+                    .and_then(|s| s.as_str())
+                    .filter(|s| !s.is_empty())
+                {
+                    return excerpt(s);
+                }
+            }
+        }
+        let text = self.text();
+        let text = text.trim();
+        if !text.is_empty() && !self.is_html() {
+            return excerpt(text);
+        }
+        reqwest::StatusCode::from_u16(self.status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("no reason given")
+            .to_owned()
+    }
+
+    /// The generic mapping of a non-2xx answer (callers handle the statuses they expect first).
+    pub fn into_status_error(self) -> UpstreamError {
+        let detail = self.error_detail();
+        match self.status {
+            401 | 403 => UpstreamError::Auth { detail },
+            status => UpstreamError::Status { status, detail },
+        }
+    }
+}
+
+/// At most 200 characters of upstream text, on one line.
+pub fn excerpt(text: &str) -> String {
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let mut cut: String = one_line.chars().take(200).collect();
+    if one_line.chars().count() > 200 {
+        cut.push('…');
+    }
+    cut
+}
+
+/// Sends `request` and reads the whole body, all within `timeout`.
+pub async fn send(
+    request: reqwest::RequestBuilder,
+    url: &str,
+    timeout: Duration,
+) -> Result<Reply, UpstreamError> {
+    let exchange = async {
+        let response = request.send().await.map_err(|e| classify(e, url))?;
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let body = response.bytes().await.map_err(|e| classify(e, url))?;
+        Ok(Reply {
+            status,
+            content_type,
+            body,
+        })
+    };
+    tokio::time::timeout(timeout, exchange)
+        .await
+        .unwrap_or_else(|_| {
+            Err(UpstreamError::Timeout {
+                url: url.to_owned(),
+                after: timeout,
+            })
+        })
+}
+
+/// Turns a transport failure into the error a person can act on.
+pub fn classify(error: reqwest::Error, url: &str) -> UpstreamError {
+    let url = url.to_owned();
+    let detail = innermost(&error);
+    if error.is_timeout() {
+        return UpstreamError::Timeout {
+            url,
+            after: Duration::ZERO,
+        };
+    }
+    if error.is_builder() {
+        return UpstreamError::InvalidUrl { url, detail };
+    }
+    if is_tls_failure(&error) {
+        return UpstreamError::Tls { url, detail };
+    }
+    if error.is_decode() || error.is_body() {
+        return UpstreamError::BadResponse { detail };
+    }
+    UpstreamError::Unreachable { url, detail }
+}
+
+fn is_tls_failure(error: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = error.source();
+    while let Some(err) = source {
+        if is_rustls_error(err) {
+            return true;
+        }
+        let text = err.to_string().to_ascii_lowercase();
+        if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
+
+/// rustls errors reach us wrapped in (possibly nested) `io::Error`s, whose `source()` skips them.
+fn is_rustls_error(err: &(dyn std::error::Error + 'static)) -> bool {
+    if err.downcast_ref::<rustls::Error>().is_some() {
+        return true;
+    }
+    match err
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+    {
+        Some(inner) => is_rustls_error(inner),
+        None => false,
+    }
+}
+
+/// The deepest cause's message: "Connection refused (os error 111)" beats "error sending request".
+fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut deepest = error;
+    while let Some(next) = deepest.source() {
+        deepest = next;
+    }
+    excerpt(&deepest.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(status: u16, content_type: &str, body: &str) -> Reply {
+        Reply {
+            status,
+            content_type: content_type.into(),
+            body: bytes::Bytes::from(body.to_owned()),
+        }
+    }
+
+    #[test]
+    fn error_detail_prefers_problem_details_then_connect_then_text() {
+        let pd = reply(
+            401,
+            "application/problem+json",
+            r#"{"title":"Unauthorized","detail":"Invalid user name or password."}"#,
+        );
+        assert_eq!(pd.error_detail(), "Invalid user name or password.");
+        let connect = reply(
+            404,
+            "application/json",
+            r#"{"code":"not_found","message":"repo not found"}"#,
+        );
+        assert_eq!(connect.error_detail(), "repo not found");
+        let text = reply(401, "text/plain", "Unauthorized (Bad Token)\n");
+        assert_eq!(text.error_detail(), "Unauthorized (Bad Token)");
+        let html = reply(502, "text/html", "<html>bad gateway</html>");
+        assert_eq!(html.error_detail(), "Bad Gateway");
+        let long = reply(500, "text/plain", &"x".repeat(500));
+        assert_eq!(long.error_detail().chars().count(), 201);
+    }
+
+    #[test]
+    fn status_errors_map_to_reasons() {
+        use crate::upstream::FailureReason;
+        assert_eq!(
+            reply(401, "", "").into_status_error().reason(),
+            FailureReason::Auth
+        );
+        let e = reply(503, "", "").into_status_error();
+        assert_eq!(e.reason(), FailureReason::UpstreamError);
+        assert!(e.is_transient());
+        assert!(!reply(400, "", "").into_status_error().is_transient());
+    }
+}

@@ -1,0 +1,3 @@
+//! NovaBACKUP Management Server client (OData REST, JWT from `Account/Authenticate`).
+
+pub mod auth;
