@@ -153,18 +153,5 @@ async fn save(
 
 /// Only http(s) URLs without embedded credentials are accepted.
 pub fn check_url(url: &str) -> Result<(), Failure> {
-    let parsed = url::Url::parse(url)
-        .map_err(|e| Failure::usage(format!("--url {url:?} is not a valid URL: {e}")))?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(Failure::usage(format!(
-            "--url must start with https:// or http://, not {}://",
-            parsed.scheme()
-        )));
-    }
-    if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(Failure::usage(
-            "--url must not contain a user name or password; use --username and --password-stdin",
-        ));
-    }
-    Ok(())
+    backup_mcp::store::validate_base_url(url).map_err(|e| Failure::usage(format!("--url: {e}")))
 }

@@ -4,6 +4,7 @@ mod check;
 mod import;
 mod input;
 mod login;
+mod serve;
 mod servers;
 
 use std::process::ExitCode;
@@ -108,8 +109,9 @@ fn main() -> ExitCode {
 async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
     let store = || CredentialStore::open(settings.credentials_file.clone());
     match command {
-        Command::Serve | Command::Demo => Err(Failure::new(
-            "the MCP server is not built yet in this version",
+        Command::Serve => serve::run(settings).await,
+        Command::Demo => Err(Failure::new(
+            "the demo fleet is not built yet in this version",
         )),
         Command::Login(args) => login::run(args, &store()?, &settings).await,
         Command::ImportNovabackup(args) => import::run(args, &store()?, &settings).await,

@@ -79,6 +79,9 @@ impl std::fmt::Debug for RedactedString {
     }
 }
 
+/// Our logs at info; the MCP SDK's per-message chatter only when asked for.
+pub const DEFAULT_LOG_FILTER: &str = "info,rmcp=warn";
+
 /// Default restore prefix of the design (trailing slash kept for display only).
 pub const DEFAULT_RESTORE_PREFIX: &str = "/tmp/backrest-restore/";
 
@@ -160,7 +163,7 @@ impl Settings {
             log_filter: env
                 .get(&["BACKUP_MCP_LOG", "LOG_LEVEL"])
                 .map(|(_, v)| v)
-                .unwrap_or_else(|| "info".into()),
+                .unwrap_or_else(|| DEFAULT_LOG_FILTER.into()),
             log_file: env.path_var(&["BACKUP_MCP_LOG_FILE", "LOG_FILE"]),
             influx,
         })
@@ -253,7 +256,7 @@ mod tests {
             PathBuf::from("/tmp/backrest-restore/")
         );
         assert_eq!(s.allowed_tenants, None);
-        assert_eq!(s.log_filter, "info");
+        assert_eq!(s.log_filter, DEFAULT_LOG_FILTER);
     }
 
     #[test]

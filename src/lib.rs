@@ -4,5 +4,8 @@
 //! into this library.
 
 pub mod config;
+pub mod fanout;
+pub mod fleet;
+pub mod mcp;
 pub mod store;
 pub mod upstream;

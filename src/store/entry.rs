@@ -135,6 +135,30 @@ pub fn api_base(base_url: &str) -> &str {
     base_url.strip_suffix('/').unwrap_or(base_url)
 }
 
+/// Why a base URL was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum InvalidBaseUrl {
+    #[error("{0:?} is not a valid URL: {1}")]
+    Syntax(String, String),
+    #[error("the URL must start with https:// or http://, not {0}://")]
+    Scheme(String),
+    #[error("the URL must not contain a user name or password; give them separately")]
+    Credentials,
+}
+
+/// Accepts only http(s) URLs without embedded credentials (which would end up in files and logs).
+pub fn validate_base_url(url: &str) -> Result<(), InvalidBaseUrl> {
+    let parsed =
+        url::Url::parse(url).map_err(|e| InvalidBaseUrl::Syntax(url.to_owned(), e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(InvalidBaseUrl::Scheme(parsed.scheme().to_owned()));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(InvalidBaseUrl::Credentials);
+    }
+    Ok(())
+}
+
 /// Why a server id was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("server id {0:?} is invalid: use 1 to 64 letters, digits, '_' or '-'")]

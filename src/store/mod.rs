@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use secrecy::SecretString;
 
-pub use entry::{SecretRef, ServerEntry, ServerKind, validate_server_id};
+pub use entry::{SecretRef, ServerEntry, ServerKind, validate_base_url, validate_server_id};
 pub use file::CredentialsFile;
 pub use keyring::{Keyring, KeyringError};
 

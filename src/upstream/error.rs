@@ -41,8 +41,12 @@ pub enum UpstreamError {
         "TLS handshake with {url} failed: {detail}. If the server uses a private or self-signed certificate, log in again with --ca-cert PATH"
     )]
     Tls { url: String, detail: String },
-    #[error("no answer from {url} within {}s", .after.as_secs_f64())]
-    Timeout { url: String, after: Duration },
+    #[error("no answer from {url}{}", after_text(.after))]
+    Timeout {
+        url: String,
+        /// The budget that ran out, when known.
+        after: Option<Duration>,
+    },
     #[error("{url} does not look like a {product}: {detail}")]
     WrongKind {
         url: String,
@@ -55,6 +59,13 @@ pub enum UpstreamError {
     BadResponse { detail: String },
     #[error("invalid URL {url:?}: {detail}")]
     InvalidUrl { url: String, detail: String },
+}
+
+fn after_text(after: &Option<Duration>) -> String {
+    match after {
+        Some(d) => format!(" within {}s", d.as_secs_f64()),
+        None => " before the call's deadline".to_owned(),
+    }
 }
 
 impl UpstreamError {

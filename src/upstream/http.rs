@@ -23,9 +23,23 @@ pub fn install_crypto_provider() {
     });
 }
 
-/// A pooled client for one server: platform roots (honouring `SSL_CERT_FILE`) plus the entry's
-/// own CA certificate, if it has one.
+/// The client for a server. Servers without their own CA share one client: reqwest keys its
+/// connection pool by host, so each server still gets its own pooled connections, and start-up
+/// with a thousand saved servers does not load the platform's trust store a thousand times.
 pub fn build_client(ca_cert_pem: Option<&str>) -> Result<reqwest::Client, UpstreamError> {
+    static SHARED: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    if ca_cert_pem.is_some() {
+        return new_client(ca_cert_pem);
+    }
+    if let Some(client) = SHARED.get() {
+        return Ok(client.clone());
+    }
+    let client = new_client(None)?;
+    Ok(SHARED.get_or_init(|| client).clone())
+}
+
+/// A new pooled client: platform roots (honouring `SSL_CERT_FILE`) plus the given CA, if any.
+fn new_client(ca_cert_pem: Option<&str>) -> Result<reqwest::Client, UpstreamError> {
     install_crypto_provider();
     let mut builder = reqwest::Client::builder()
         .user_agent(USER_AGENT)
@@ -154,7 +168,7 @@ pub async fn send(
         .unwrap_or_else(|_| {
             Err(UpstreamError::Timeout {
                 url: url.to_owned(),
-                after: timeout,
+                after: Some(timeout),
             })
         })
 }
@@ -164,10 +178,7 @@ pub fn classify(error: reqwest::Error, url: &str) -> UpstreamError {
     let url = url.to_owned();
     let detail = innermost(&error);
     if error.is_timeout() {
-        return UpstreamError::Timeout {
-            url,
-            after: Duration::ZERO,
-        };
+        return UpstreamError::Timeout { url, after: None };
     }
     if error.is_builder() {
         return UpstreamError::InvalidUrl { url, detail };

@@ -67,7 +67,12 @@ pub fn is_backrest_unauthorized(reply: &Reply) -> bool {
 
 /// A Connect unary POST with the headers Backrest expects.
 pub fn connect_post(client: &reqwest::Client, url: &str) -> reqwest::RequestBuilder {
-    client.post(url).header("Connect-Protocol-Version", "1")
+    connect_headers(client.post(url))
+}
+
+/// Adds the Connect protocol header to a request.
+pub fn connect_headers(builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    builder.header("Connect-Protocol-Version", "1")
 }
 
 fn wrong_kind(url: &str, detail: String) -> UpstreamError {

@@ -1,0 +1,42 @@
+//! The `_meta` coverage block: which servers were asked, which answered, and why the others did not.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::upstream::FailureReason;
+
+/// One server that did not answer.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct CoverageFailure {
+    pub server_id: String,
+    /// timeout, auth, unreachable, upstream_error, bad_response or not_connected.
+    #[schemars(with = "String")]
+    pub reason: FailureReason,
+    pub error: String,
+}
+
+/// Appears as `_meta` in every fan-out result.
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+pub struct Coverage {
+    pub servers_queried: usize,
+    pub servers_succeeded: usize,
+    pub servers_failed: usize,
+    /// True when any queried server failed.
+    pub partial: bool,
+    pub failures: Vec<CoverageFailure>,
+    /// True when rows were cut by the row limit or the size cap.
+    pub truncated: bool,
+    pub elapsed_ms: u64,
+}
+
+impl Coverage {
+    pub fn record_failure(&mut self, server_id: &str, reason: FailureReason, error: String) {
+        self.servers_failed += 1;
+        self.partial = true;
+        self.failures.push(CoverageFailure {
+            server_id: server_id.to_owned(),
+            reason,
+            error,
+        });
+    }
+}

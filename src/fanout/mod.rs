@@ -1,0 +1,226 @@
+//! Fan-out: one operation run against many servers at once, with bounded concurrency and one
+//! deadline for the whole call, collected in saved-server order with a coverage block.
+//!
+//! This module knows nothing about Backrest or NovaBACKUP: the per-server operation is a closure
+//! returning rows, and every row is tagged here with `server_id` and `tenant_id`.
+
+pub mod coverage;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use serde_json::{Map, Value};
+
+pub use coverage::{Coverage, CoverageFailure};
+
+use crate::fleet::{Server, ServerFailure};
+use crate::upstream::FailureReason;
+
+/// Rows returned by the gateway when the caller gives no `limit`.
+pub const DEFAULT_LIMIT: usize = 200;
+/// The largest `limit` a caller may ask for.
+pub const MAX_LIMIT: usize = 1000;
+/// Serialised rows stop being added past this size (clients refuse results near 1 MB).
+pub const BYTE_CAP: usize = 512 * 1024;
+
+/// One result row from one server, before tagging.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The row's own tenant; `None` means "no tenant" (shown as `null`).
+    pub tenant_id: Option<String>,
+    pub fields: Map<String, Value>,
+}
+
+impl Row {
+    pub fn new(tenant_id: Option<String>, fields: Map<String, Value>) -> Self {
+        Row { tenant_id, fields }
+    }
+
+    /// A row from a JSON object (anything else is wrapped as `{"value": ...}`).
+    pub fn from_value(tenant_id: Option<String>, value: Value) -> Self {
+        let fields = match value {
+            Value::Object(map) => map,
+            other => Map::from_iter([("value".to_owned(), other)]),
+        };
+        Row { tenant_id, fields }
+    }
+}
+
+/// How one call fans out.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub deadline: Instant,
+    /// The whole call's budget, for "no answer within Ns" messages.
+    pub budget: Duration,
+    pub concurrency: usize,
+    /// Keep only rows of this tenant.
+    pub tenant_id: Option<String>,
+}
+
+impl Plan {
+    pub fn new(budget: Duration, concurrency: usize, tenant_id: Option<String>) -> Self {
+        Plan {
+            deadline: Instant::now() + budget,
+            budget,
+            concurrency: concurrency.max(1),
+            tenant_id,
+        }
+    }
+}
+
+/// Tagged rows from every server that answered, in saved-server order, plus coverage.
+#[derive(Debug)]
+pub struct Gathered {
+    pub rows: Vec<Value>,
+    pub coverage: Coverage,
+    started: Instant,
+}
+
+/// Runs `op` on every server: at most `plan.concurrency` servers in flight, all finished (or
+/// counted as timed out) by `plan.deadline`.
+pub async fn gather<F, Fut>(servers: Vec<Arc<Server>>, plan: &Plan, op: F) -> Gathered
+where
+    F: Fn(Arc<Server>) -> Fut,
+    Fut: Future<Output = Result<Vec<Row>, ServerFailure>>,
+{
+    let started = Instant::now();
+    let op = &op;
+    let mut results: Vec<(usize, Result<Vec<Row>, ServerFailure>)> =
+        futures::stream::iter(servers.iter().cloned().enumerate())
+            .map(|(i, server)| async move {
+                let work = async {
+                    server.ensure_ready(plan.deadline, started).await?;
+                    op(server.clone()).await
+                };
+                let result = tokio::time::timeout_at(plan.deadline.into(), work)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(ServerFailure {
+                            reason: FailureReason::Timeout,
+                            message: format!("no answer within {}s", plan.budget.as_secs_f64()),
+                        })
+                    });
+                (i, result)
+            })
+            .buffer_unordered(plan.concurrency)
+            .collect()
+            .await;
+    results.sort_by_key(|(i, _)| *i);
+
+    let mut coverage = Coverage {
+        servers_queried: servers.len(),
+        ..Coverage::default()
+    };
+    let mut rows = Vec::new();
+    for (i, result) in results {
+        let server = &servers[i];
+        match result {
+            Ok(server_rows) => {
+                coverage.servers_succeeded += 1;
+                rows.extend(
+                    server_rows
+                        .into_iter()
+                        .filter(|r| {
+                            plan.tenant_id.is_none()
+                                || r.tenant_id.as_deref() == plan.tenant_id.as_deref()
+                        })
+                        .map(|r| tag(server.id(), r)),
+                );
+            }
+            Err(failure) => coverage.record_failure(server.id(), failure.reason, failure.message),
+        }
+    }
+    Gathered {
+        rows,
+        coverage,
+        started,
+    }
+}
+
+/// Puts `server_id` and `tenant_id` on a row.
+fn tag(server_id: &str, row: Row) -> Value {
+    let mut fields = row.fields;
+    fields.insert("server_id".into(), Value::String(server_id.to_owned()));
+    fields.insert(
+        "tenant_id".into(),
+        row.tenant_id.map(Value::String).unwrap_or(Value::Null),
+    );
+    Value::Object(fields)
+}
+
+/// How rows are ordered before the limit is applied (e.g. newest first).
+pub type RowOrder<'a> = &'a dyn Fn(&Value, &Value) -> std::cmp::Ordering;
+
+impl Gathered {
+    /// Sorts (when asked), then keeps at most `limit` rows and at most [`BYTE_CAP`] bytes of them.
+    pub fn finish(mut self, limit: usize, order: Option<RowOrder<'_>>) -> (Vec<Value>, Coverage) {
+        if let Some(order) = order {
+            self.rows.sort_by(|a, b| order(a, b));
+        }
+        let (rows, truncated) = cap_rows(self.rows, limit);
+        self.coverage.truncated |= truncated;
+        self.coverage.elapsed_ms = self.started.elapsed().as_millis() as u64;
+        (rows, self.coverage)
+    }
+}
+
+/// Keeps at most `limit` rows whose compact JSON adds up to at most [`BYTE_CAP`] bytes.
+pub fn cap_rows(rows: Vec<Value>, limit: usize) -> (Vec<Value>, bool) {
+    let total = rows.len();
+    let mut kept = Vec::with_capacity(total.min(limit));
+    let mut bytes = 0;
+    for row in rows.into_iter().take(limit) {
+        bytes += row.to_string().len() + 1;
+        if bytes > BYTE_CAP {
+            break;
+        }
+        kept.push(row);
+    }
+    let truncated = kept.len() < total;
+    (kept, truncated)
+}
+
+/// The caller's `limit`, defaulted and clamped to [`MAX_LIMIT`].
+pub fn effective_limit(limit: Option<u32>) -> usize {
+    limit
+        .map(|l| (l as usize).clamp(1, MAX_LIMIT))
+        .unwrap_or(DEFAULT_LIMIT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn rows_are_capped_by_count_and_by_bytes() {
+        let rows: Vec<Value> = (0..10).map(|i| json!({"i": i})).collect();
+        let (kept, truncated) = cap_rows(rows.clone(), 3);
+        assert_eq!(kept.len(), 3);
+        assert!(truncated);
+        let (kept, truncated) = cap_rows(rows, 10);
+        assert_eq!(kept.len(), 10);
+        assert!(!truncated);
+        let big: Vec<Value> = (0..10).map(|_| json!({"s": "x".repeat(100_000)})).collect();
+        let (kept, truncated) = cap_rows(big, 1000);
+        assert!(kept.len() < 10 && truncated);
+    }
+
+    #[test]
+    fn limits_are_defaulted_and_clamped() {
+        assert_eq!(effective_limit(None), DEFAULT_LIMIT);
+        assert_eq!(effective_limit(Some(0)), 1);
+        assert_eq!(effective_limit(Some(5000)), MAX_LIMIT);
+    }
+
+    #[test]
+    fn tags_win_over_upstream_fields() {
+        let row = Row::from_value(Some("t1".into()), json!({"server_id": "spoof", "x": 1}));
+        let v = tag("real", row);
+        assert_eq!(v["server_id"], "real");
+        assert_eq!(v["tenant_id"], "t1");
+        assert_eq!(v["x"], 1);
+    }
+}

@@ -1,0 +1,140 @@
+//! The fleet: every saved server plus those connected for this session only.
+//!
+//! Loading never blocks on the network: servers start as `connecting` and log in concurrently in
+//! the background, so the MCP handshake is answered at once. Tool calls pick their servers here.
+
+pub mod connection;
+pub mod health;
+pub mod server;
+
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+pub use connection::{Connection, Request, SecretSource};
+pub use health::Status;
+pub use server::{Origin, Server, ServerFailure};
+
+use crate::store::{CredentialStore, ServerEntry, ServerKind, StoreError};
+use crate::upstream::UpstreamError;
+
+/// Why a selection of servers could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum FleetError {
+    #[error("unknown server_id {0:?}; call list_servers to see the ids")]
+    UnknownServer(String),
+    #[error("server {id:?} is a {actual} server; this tool needs a {wanted} server")]
+    WrongKind {
+        id: String,
+        actual: ServerKind,
+        wanted: ServerKind,
+    },
+    #[error("a server with id {0:?} already exists; disconnect_server it first or pick another id")]
+    Duplicate(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Upstream(#[from] UpstreamError),
+}
+
+/// Which servers a fan-out should ask.
+#[derive(Debug, Default, Clone)]
+pub struct Selection<'a> {
+    pub kind: Option<ServerKind>,
+    pub server_id: Option<&'a str>,
+    pub tenant_id: Option<&'a str>,
+}
+
+#[derive(Default)]
+pub struct Fleet {
+    servers: RwLock<Vec<Arc<Server>>>,
+}
+
+impl Fleet {
+    /// Builds the fleet from the saved entries; secrets in the keyring are read at first login.
+    pub fn from_store(store: &CredentialStore) -> Result<Self, FleetError> {
+        let fleet = Fleet::default();
+        for entry in store.load()? {
+            let source = SecretSource::Store(store.clone(), Box::new(entry.clone()));
+            fleet.insert(entry, Origin::Saved, source)?;
+        }
+        Ok(fleet)
+    }
+
+    /// Adds a server (at the end, keeping saved order first).
+    pub fn insert(
+        &self,
+        entry: ServerEntry,
+        origin: Origin,
+        secret: SecretSource,
+    ) -> Result<Arc<Server>, FleetError> {
+        let conn = Connection::new(&entry, secret)?;
+        let server = Arc::new(Server::new(entry, origin, conn));
+        let mut servers = self.servers.write().expect("fleet lock");
+        if servers.iter().any(|s| s.id() == server.id()) {
+            return Err(FleetError::Duplicate(server.id().to_owned()));
+        }
+        servers.push(server.clone());
+        Ok(server)
+    }
+
+    /// Drops a session-only server entirely.
+    pub fn remove(&self, server_id: &str) {
+        self.servers
+            .write()
+            .expect("fleet lock")
+            .retain(|s| s.id() != server_id);
+    }
+
+    pub fn all(&self) -> Vec<Arc<Server>> {
+        self.servers.read().expect("fleet lock").clone()
+    }
+
+    pub fn get(&self, server_id: &str) -> Option<Arc<Server>> {
+        self.all().into_iter().find(|s| s.id() == server_id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.servers.read().expect("fleet lock").len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The servers a call should ask, in saved order. A named server that does not exist (or is
+    /// of the wrong kind) is an error rather than an empty answer.
+    pub fn select(&self, selection: &Selection<'_>) -> Result<Vec<Arc<Server>>, FleetError> {
+        if let Some(id) = selection.server_id {
+            let server = self
+                .get(id)
+                .ok_or_else(|| FleetError::UnknownServer(id.to_owned()))?;
+            if let Some(wanted) = selection.kind.filter(|k| *k != server.kind()) {
+                return Err(FleetError::WrongKind {
+                    id: id.to_owned(),
+                    actual: server.kind(),
+                    wanted,
+                });
+            }
+            return Ok(vec![server]);
+        }
+        Ok(self
+            .all()
+            .into_iter()
+            .filter(|s| selection.kind.is_none_or(|k| s.kind() == k))
+            .filter(|s| match (selection.tenant_id, s.kind()) {
+                // A Backrest server belongs to exactly one tenant: skip the others.
+                (Some(t), ServerKind::Backrest) => s.entry.default_tenant() == t,
+                _ => true,
+            })
+            .collect())
+    }
+
+    /// Logs every server in, all at once, in the background.
+    pub fn connect_all_in_background(&self, timeout: Duration) {
+        for server in self.all() {
+            tokio::spawn(async move {
+                let _ = server.connect(Instant::now() + timeout).await;
+            });
+        }
+    }
+}

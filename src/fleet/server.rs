@@ -1,0 +1,168 @@
+//! One server in the fleet: its public description, its connection, and its health.
+
+use std::sync::Mutex;
+use std::time::Instant;
+
+use serde_json::json;
+
+use super::connection::{Connection, Request};
+use super::health::{Health, Status, takes_server_down};
+use crate::store::{ServerEntry, ServerKind};
+use crate::upstream::http::Reply;
+use crate::upstream::{FailureReason, UpstreamError};
+
+/// Whether the server is saved on disk or exists only in this session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    Saved,
+    Session,
+}
+
+/// A per-server failure as the coverage block reports it.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct ServerFailure {
+    pub reason: FailureReason,
+    pub message: String,
+}
+
+impl From<UpstreamError> for ServerFailure {
+    fn from(e: UpstreamError) -> Self {
+        ServerFailure {
+            reason: e.reason(),
+            message: e.to_string(),
+        }
+    }
+}
+
+pub struct Server {
+    /// The saved entry (its secret field is not used from here).
+    pub entry: ServerEntry,
+    pub origin: Origin,
+    conn: Connection,
+    health: Mutex<Health>,
+}
+
+impl Server {
+    pub fn new(entry: ServerEntry, origin: Origin, conn: Connection) -> Self {
+        Server {
+            entry,
+            origin,
+            conn,
+            health: Mutex::new(Health::default()),
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.entry.server_id
+    }
+
+    pub fn kind(&self) -> ServerKind {
+        self.entry.kind
+    }
+
+    pub fn health(&self) -> Health {
+        self.health.lock().expect("health lock").clone()
+    }
+
+    pub fn status(&self) -> Status {
+        self.health().status
+    }
+
+    /// Logs in if needed; used by the background auto-connect and before every call.
+    pub async fn connect(&self, deadline: Instant) -> Result<(), ServerFailure> {
+        self.ensure_ready(deadline, Instant::now()).await
+    }
+
+    /// Ready for a call that started at `call_start`: refuses disconnected servers and those in
+    /// back-off; otherwise (re)connects within `deadline`.
+    pub async fn ensure_ready(
+        &self,
+        deadline: Instant,
+        call_start: Instant,
+    ) -> Result<(), ServerFailure> {
+        {
+            let h = self.health.lock().expect("health lock");
+            if h.status == Status::Disconnected {
+                return Err(ServerFailure {
+                    reason: FailureReason::NotConnected,
+                    message: "disconnected in this session; use connect_server to reconnect".into(),
+                });
+            }
+            if h.in_backoff(call_start) {
+                return Err(ServerFailure {
+                    reason: FailureReason::NotConnected,
+                    message: format!(
+                        "down ({}), waiting before the next retry",
+                        h.error.as_deref().unwrap_or("unknown error")
+                    ),
+                });
+            }
+        }
+        let result = self.conn.authorize(deadline).await;
+        self.record(&result, true);
+        result.map_err(Into::into)
+    }
+
+    /// Sends a request and keeps the health up to date.
+    pub async fn send(&self, request: &Request, deadline: Instant) -> Result<Reply, UpstreamError> {
+        let result = self.conn.send(request, deadline).await;
+        self.record(&result, false);
+        result
+    }
+
+    /// A fresh login (not the cached token), for health checks.
+    pub async fn relogin(&self, deadline: Instant) -> Result<std::time::Duration, UpstreamError> {
+        let result = self.conn.relogin(deadline).await;
+        self.record(&result, true);
+        result
+    }
+
+    pub fn disconnect(&self) {
+        self.health.lock().expect("health lock").mark_disconnected();
+    }
+
+    pub fn reconnect(&self) {
+        self.health.lock().expect("health lock").reset();
+    }
+
+    /// Updates the health: any failed login takes the server down; a failed call only when the
+    /// failure says the server itself is unusable (not for one bad answer).
+    fn record<T>(&self, result: &Result<T, UpstreamError>, is_login: bool) {
+        let mut h = self.health.lock().expect("health lock");
+        if h.status == Status::Disconnected {
+            return;
+        }
+        match result {
+            Ok(_) => h.mark_up(),
+            Err(e) if is_login || takes_server_down(e) => h.mark_down(e),
+            Err(_) => {}
+        }
+    }
+
+    /// The description shown by `list_servers` and `system_info` (never a secret).
+    pub fn describe(&self) -> serde_json::Value {
+        let h = self.health();
+        json!({
+            "server_id": self.entry.server_id,
+            "kind": self.entry.kind,
+            "label": self.entry.label,
+            "base_url": self.entry.base_url,
+            "tenant_id": self.tenant_for_display(),
+            "origin": self.origin,
+            "status": h.status,
+            "reason": h.reason,
+            "error": h.error,
+            "since": chrono::DateTime::<chrono::Utc>::from(h.since).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        })
+    }
+
+    /// Backrest servers belong to one tenant; NovaBACKUP items carry their own.
+    pub fn tenant_for_display(&self) -> Option<String> {
+        match self.entry.kind {
+            ServerKind::Backrest => Some(self.entry.default_tenant().to_owned()),
+            ServerKind::Novabackup => self.entry.tenant_id.clone(),
+        }
+    }
+}

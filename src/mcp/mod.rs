@@ -1,0 +1,82 @@
+//! The MCP server: a thin layer that turns tool arguments into library calls and library results
+//! into structured tool results. It knows nothing about HTTP.
+
+pub mod errors;
+mod orientation;
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::model::{Implementation, ProtocolVersion, ServerCapabilities, ServerConfig};
+use rmcp::{ServerHandler, ServiceExt, tool_handler};
+
+use crate::config::Settings;
+use crate::fleet::Fleet;
+
+pub use errors::ToolError;
+
+/// What every tool can reach.
+pub struct Context {
+    pub settings: Settings,
+    pub fleet: Fleet,
+    /// True under `backup-mcp demo`.
+    pub demo: bool,
+}
+
+/// The MCP handler: shared context plus the tool router decided at start-up.
+#[derive(Clone)]
+pub struct Gateway {
+    ctx: Arc<Context>,
+    tool_router: ToolRouter<Gateway>,
+}
+
+const INSTRUCTIONS: &str = "backup-mcp answers questions about every Backrest and NovaBACKUP \
+Management Server the technician has saved. List tools fan out over all servers unless given \
+server_id or tenant_id; every item carries server_id and tenant_id. Always read the _meta block: \
+when partial is true, say which servers did not answer and why before drawing conclusions. Start \
+with system_info or list_servers to see the fleet.";
+
+impl Gateway {
+    pub fn new(ctx: Context) -> Self {
+        Gateway {
+            ctx: Arc::new(ctx),
+            tool_router: Self::orientation_router(),
+        }
+    }
+
+    pub fn context(&self) -> &Context {
+        &self.ctx
+    }
+
+    /// Serves MCP on stdin/stdout until the client disconnects.
+    pub async fn serve_stdio(self) -> Result<(), ServeError> {
+        let running = self
+            .serve(rmcp::transport::stdio())
+            .await
+            .map_err(|e| ServeError(e.to_string()))?;
+        running
+            .waiting()
+            .await
+            .map_err(|e| ServeError(e.to_string()))?;
+        Ok(())
+    }
+}
+
+/// The MCP session could not start or ended abnormally.
+#[derive(Debug, thiserror::Error)]
+#[error("MCP session failed: {0}")]
+pub struct ServeError(String);
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for Gateway {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("backup-mcp", env!("CARGO_PKG_VERSION")))
+            .with_instructions(INSTRUCTIONS)
+    }
+
+    fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
+        Cow::Borrowed(ProtocolVersion::known_up_to(&ProtocolVersion::V_2025_11_25))
+    }
+}

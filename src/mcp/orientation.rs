@@ -1,0 +1,424 @@
+//! Orientation tools: what this gateway is, which servers it knows, are they healthy, and
+//! session-only connect/disconnect.
+
+use std::time::{Duration, Instant};
+
+use rmcp::handler::server::wrapper::{Json, Parameters};
+use rmcp::service::ElicitationMode;
+use rmcp::{Peer, RoleServer, tool, tool_router};
+use schemars::JsonSchema;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use super::{Gateway, ToolError};
+use crate::fanout::{self, Coverage, Plan, Row};
+use crate::fleet::{Origin, Request, SecretSource, Selection, Server, ServerFailure, Status};
+use crate::store::{SecretRef, ServerEntry, ServerKind, validate_server_id};
+use crate::upstream::UpstreamError;
+
+/// Rows from a fan-out plus the coverage block.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct FanoutOutput {
+    pub items: Vec<Value>,
+    #[serde(rename = "_meta")]
+    pub meta: Coverage,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SystemInfo {
+    pub product: String,
+    pub version: String,
+    /// read_only, read_write or read_write_destructive.
+    pub mode: String,
+    pub gates: Gates,
+    pub client: ClientView,
+    pub servers: Vec<Value>,
+    /// What to do first, when there is something obvious.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_step: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Gates {
+    pub readonly: bool,
+    pub allow_destructive: bool,
+    pub allowed_tenants: Option<Vec<String>>,
+    pub restore_allowed_prefix: String,
+    pub audit_log: bool,
+    pub fanout_concurrency: usize,
+    pub timeout_seconds: u64,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ClientView {
+    pub name: Option<String>,
+    pub version: Option<String>,
+    pub supports_elicitation: bool,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ServerList {
+    pub count: usize,
+    pub servers: Vec<Value>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema, Default)]
+pub struct HealthArgs {
+    /// Check only this server (default: every server).
+    pub server_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema, Default)]
+pub struct ConnectArgs {
+    /// Id for the new server (default: derived from the URL's host). Naming a saved server that
+    /// was disconnected reconnects it.
+    pub server_id: Option<String>,
+    pub label: Option<String>,
+    /// novabackup (default) or backrest.
+    pub kind: Option<String>,
+    /// Base URL, including any virtual directory.
+    pub base_url: Option<String>,
+    pub username: Option<String>,
+    /// Password; when omitted, BACKUP_MCP_PASSWORD from the server's environment is used.
+    pub password: Option<String>,
+    /// Tenant of a Backrest server (default: the server id).
+    pub tenant_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct DisconnectArgs {
+    pub server_id: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ConnectionChange {
+    pub server_id: String,
+    pub status: String,
+    pub message: String,
+    pub server: Value,
+}
+
+/// The form shown when `connect_server` lacks a URL or user name. Never a password.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ConnectionForm {
+    /// Base URL of the server, e.g. https://cmc.example.com/managementserver
+    pub base_url: String,
+    /// User name to log in with
+    pub username: String,
+}
+rmcp::elicit_safe!(ConnectionForm);
+
+#[tool_router(router = orientation_router, vis = "pub(super)")]
+impl Gateway {
+    #[tool(
+        description = "What this gateway is: mode (read-only or not), every safety gate, the connected MCP client, and every server with its kind, tenant and status. Call first.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn system_info(&self, peer: Peer<RoleServer>) -> Json<SystemInfo> {
+        let s = &self.ctx.settings;
+        let mode = if s.destructive_enabled() {
+            "read_write_destructive"
+        } else if s.writes_enabled() {
+            "read_write"
+        } else {
+            "read_only"
+        };
+        let info = peer.peer_info();
+        let servers: Vec<Value> = self.ctx.fleet.all().iter().map(|s| s.describe()).collect();
+        let next_step = servers.is_empty().then(|| {
+            "No servers are saved. In a terminal run `backup-mcp login` for each server (or call connect_server for this session only), then restart the MCP server.".to_owned()
+        });
+        Json(SystemInfo {
+            product: "backup-mcp".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            mode: mode.into(),
+            gates: Gates {
+                readonly: s.readonly,
+                allow_destructive: s.destructive_enabled(),
+                allowed_tenants: s
+                    .allowed_tenants
+                    .as_ref()
+                    .map(|t| t.iter().cloned().collect()),
+                restore_allowed_prefix: s.restore_allowed_prefix.display().to_string(),
+                audit_log: s.audit_log.is_some(),
+                fanout_concurrency: s.fanout_concurrency,
+                timeout_seconds: s.timeout.as_secs(),
+            },
+            client: ClientView {
+                name: info.as_ref().map(|i| i.client_info.name.clone()),
+                version: info.as_ref().map(|i| i.client_info.version.clone()),
+                supports_elicitation: supports_forms(&peer),
+            },
+            servers,
+            next_step,
+        })
+    }
+
+    #[tool(
+        description = "Every known server (saved and session-only) with kind, tenant, URL and connection status (connecting, up, down with the reason, disconnected). Makes no network calls.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn list_servers(&self) -> Json<ServerList> {
+        let servers: Vec<Value> = self.ctx.fleet.all().iter().map(|s| s.describe()).collect();
+        Json(ServerList {
+            count: servers.len(),
+            servers,
+        })
+    }
+
+    #[tool(
+        description = "Checks servers now, concurrently: a fresh login plus one cheap read each, with latencies. Servers that fail are listed in _meta.failures with the reason.",
+        annotations(read_only_hint = true, open_world_hint = true)
+    )]
+    async fn server_health(
+        &self,
+        Parameters(args): Parameters<HealthArgs>,
+    ) -> Result<Json<FanoutOutput>, ToolError> {
+        let servers = self.ctx.fleet.select(&Selection {
+            server_id: args.server_id.as_deref(),
+            ..Selection::default()
+        })?;
+        let plan = self.plan(None);
+        let deadline = plan.deadline;
+        let gathered = fanout::gather(servers, &plan, |server| check_one(server, deadline)).await;
+        let (items, meta) = gathered.finish(fanout::MAX_LIMIT, None);
+        Ok(Json(FanoutOutput { items, meta }))
+    }
+
+    #[tool(
+        description = "Connects a server for this session only (nothing is saved). kind defaults to novabackup. A missing base_url or username is asked for with a form when the client supports it; the password comes as an argument or from BACKUP_MCP_PASSWORD, never through a form. Naming a disconnected saved server reconnects it.",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            open_world_hint = true
+        )
+    )]
+    async fn connect_server(
+        &self,
+        peer: Peer<RoleServer>,
+        Parameters(args): Parameters<ConnectArgs>,
+    ) -> Result<Json<ConnectionChange>, ToolError> {
+        let disconnected = args
+            .server_id
+            .as_deref()
+            .and_then(|id| self.ctx.fleet.get(id))
+            .filter(|s| s.status() == Status::Disconnected && args.base_url.is_none());
+        if let Some(server) = disconnected {
+            server.reconnect();
+            return self.finish_connect(server, "reconnected").await;
+        }
+        let kind = match args.kind.as_deref() {
+            None => ServerKind::Novabackup,
+            Some(k) => k
+                .parse()
+                .map_err(|e: String| ToolError::invalid("kind", e))?,
+        };
+        let (base_url, username) = self.connection_details(&peer, &args).await?;
+        check_base_url(&base_url)?;
+        let server_id = match args.server_id {
+            Some(id) => id,
+            None => derive_server_id(&base_url),
+        };
+        validate_server_id(&server_id)
+            .map_err(|e| ToolError::invalid("server_id", e.to_string()))?;
+        let password = args
+            .password
+            .or_else(|| std::env::var("BACKUP_MCP_PASSWORD").ok())
+            .filter(|p| !p.is_empty())
+            .map(SecretString::from);
+        if password.is_none() && !(kind == ServerKind::Backrest && username.is_empty()) {
+            return Err(ToolError::invalid(
+                "password",
+                "give it as the password argument or set BACKUP_MCP_PASSWORD in the server's environment (it is never asked for through a form)",
+            ));
+        }
+        let entry = ServerEntry {
+            label: args.label.unwrap_or_else(|| server_id.clone()),
+            server_id,
+            kind,
+            base_url,
+            username,
+            tenant_id: args.tenant_id,
+            ca_cert_pem: None,
+            secret: SecretRef::None,
+        };
+        let server =
+            self.ctx
+                .fleet
+                .insert(entry, Origin::Session, SecretSource::Known(password))?;
+        self.finish_connect(server, "connected").await
+    }
+
+    #[tool(
+        description = "Disconnects a server for the rest of this session. Session-only servers are forgotten; saved servers stay listed as disconnected (nothing on disk changes).",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn disconnect_server(
+        &self,
+        Parameters(args): Parameters<DisconnectArgs>,
+    ) -> Result<Json<ConnectionChange>, ToolError> {
+        let server = self
+            .ctx
+            .fleet
+            .select(&Selection {
+                server_id: Some(&args.server_id),
+                ..Selection::default()
+            })?
+            .remove(0);
+        server.disconnect();
+        let message = match server.origin {
+            Origin::Session => {
+                self.ctx.fleet.remove(server.id());
+                "forgotten for this session".to_owned()
+            }
+            Origin::Saved => {
+                "disconnected for this session; it stays saved (use connect_server with this server_id to reconnect)".to_owned()
+            }
+        };
+        Ok(Json(ConnectionChange {
+            server_id: server.id().to_owned(),
+            status: "disconnected".into(),
+            message,
+            server: server.describe(),
+        }))
+    }
+}
+
+impl Gateway {
+    /// A fan-out plan from the settings.
+    pub(super) fn plan(&self, tenant_id: Option<String>) -> Plan {
+        let s = &self.ctx.settings;
+        Plan::new(s.timeout, s.fanout_concurrency, tenant_id)
+    }
+
+    /// Logs the server in within the call's deadline; a failed new session server is dropped.
+    async fn finish_connect(
+        &self,
+        server: std::sync::Arc<Server>,
+        verb: &str,
+    ) -> Result<Json<ConnectionChange>, ToolError> {
+        let deadline = Instant::now() + self.ctx.settings.timeout;
+        if let Err(failure) = server.connect(deadline).await {
+            if server.origin == Origin::Session {
+                self.ctx.fleet.remove(server.id());
+            }
+            return Err(ToolError::Upstream(format!(
+                "could not connect {} ({}): {}",
+                server.id(),
+                failure.reason.as_str(),
+                failure.message
+            )));
+        }
+        Ok(Json(ConnectionChange {
+            server_id: server.id().to_owned(),
+            status: "up".into(),
+            message: format!("{verb} {} for this session", server.id()),
+            server: server.describe(),
+        }))
+    }
+
+    /// URL and user name from the arguments, or from a form when the client can show one.
+    async fn connection_details(
+        &self,
+        peer: &Peer<RoleServer>,
+        args: &ConnectArgs,
+    ) -> Result<(String, String), ToolError> {
+        if let (Some(url), Some(user)) = (&args.base_url, &args.username) {
+            return Ok((url.clone(), user.clone()));
+        }
+        if !supports_forms(peer) {
+            return Err(ToolError::invalid(
+                if args.base_url.is_none() {
+                    "base_url"
+                } else {
+                    "username"
+                },
+                "required (this client cannot show a form to ask for it)",
+            ));
+        }
+        let form = peer
+            .elicit_with_timeout::<ConnectionForm>(
+                "Which server should backup-mcp connect to for this session? (The password is never asked here.)",
+                Some(Duration::from_secs(300)),
+            )
+            .await
+            .map_err(|e| ToolError::Refused(format!("no connection details: {e}")))?
+            .ok_or_else(|| ToolError::Refused("no connection details were given".into()))?;
+        Ok((
+            args.base_url.clone().unwrap_or(form.base_url),
+            args.username.clone().unwrap_or(form.username),
+        ))
+    }
+}
+
+/// A fresh login plus one cheap read, timed.
+async fn check_one(
+    server: std::sync::Arc<Server>,
+    deadline: Instant,
+) -> Result<Vec<Row>, ServerFailure> {
+    let started = Instant::now();
+    let login = server.relogin(deadline).await?;
+    let read_started = Instant::now();
+    let probe = match server.kind() {
+        ServerKind::Novabackup => Request::get("/api/Groups?$top=1&$select=GroupId"),
+        ServerKind::Backrest => Request::post("/v1.Backrest/GetConfig", json!({}), true),
+    };
+    let reply = server.send(&probe, deadline).await?;
+    if !reply.is_success() {
+        return Err(reply.into_status_error().into());
+    }
+    if serde_json::from_slice::<Value>(&reply.body).is_err() {
+        return Err(UpstreamError::BadResponse {
+            detail: "the health read did not answer JSON".into(),
+        }
+        .into());
+    }
+    let mut fields = Map::new();
+    fields.insert("kind".into(), json!(server.kind()));
+    fields.insert("status".into(), json!("up"));
+    fields.insert(
+        "latency_ms".into(),
+        json!(started.elapsed().as_millis() as u64),
+    );
+    fields.insert("login_ms".into(), json!(login.as_millis() as u64));
+    fields.insert(
+        "read_ms".into(),
+        json!(read_started.elapsed().as_millis() as u64),
+    );
+    Ok(vec![Row::new(server.tenant_for_display(), fields)])
+}
+
+fn supports_forms(peer: &Peer<RoleServer>) -> bool {
+    peer.supported_elicitation_modes()
+        .contains(&ElicitationMode::Form)
+}
+
+fn check_base_url(url: &str) -> Result<(), ToolError> {
+    crate::store::validate_base_url(url).map_err(|e| ToolError::invalid("base_url", e.to_string()))
+}
+
+/// `session-<host>` with anything outside the id alphabet replaced.
+fn derive_server_id(url: &str) -> String {
+    let host = url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "server".into());
+    let cleaned: String = host
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(56)
+        .collect();
+    format!("session-{cleaned}")
+}

@@ -1,0 +1,109 @@
+//! Talking MCP to the built binary with rmcp's own client over stdio.
+
+use std::path::Path;
+use std::process::Stdio;
+
+use rmcp::model::{CallToolRequestParams, CallToolResult};
+use rmcp::service::RunningService;
+use rmcp::transport::TokioChildProcess;
+use rmcp::{RoleClient, ServiceExt};
+use serde_json::Value;
+
+pub type Client = RunningService<RoleClient, ()>;
+
+/// One saved NovaBACKUP server for a hand-written credentials file.
+pub fn nova_entry(server_id: &str, base_url: &str, password: &str) -> Value {
+    serde_json::json!({
+        "server_id": server_id, "kind": "novabackup", "label": server_id, "base_url": base_url,
+        "username": "alice", "secret": {"store": "file", "password": password}
+    })
+}
+
+/// Writes a version-1 credentials file with mode 0600.
+pub fn write_credentials(path: &Path, servers: &[Value]) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let body = serde_json::json!({"version": 1, "servers": servers});
+    std::fs::write(path, body.to_string()).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+/// Spawns `backup-mcp <args>` with exactly `env` (plus PATH) and connects an MCP client to it.
+/// stderr goes to `stderr_log` so tests can scan it.
+pub async fn spawn(args: &[&str], env: &[(&str, String)], stderr_log: &Path) -> Client {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_backup-mcp"));
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let log = std::fs::File::create(stderr_log).unwrap();
+    let (transport, _) = TokioChildProcess::builder(cmd)
+        .stderr(Stdio::from(log))
+        .spawn()
+        .expect("spawn backup-mcp");
+    ().serve(transport).await.expect("MCP handshake")
+}
+
+/// Calls a tool and returns the raw result.
+pub async fn call(client: &Client, tool: &str, args: Value) -> CallToolResult {
+    let params = CallToolRequestParams::new(tool.to_owned())
+        .with_arguments(args.as_object().cloned().unwrap_or_default());
+    client.call_tool(params).await.expect("tools/call")
+}
+
+/// Calls a tool that must succeed and returns its structured content, checking that the text
+/// block carries the same JSON.
+pub async fn call_ok(client: &Client, tool: &str, args: Value) -> Value {
+    let result = call(client, tool, args).await;
+    assert_ne!(
+        result.is_error,
+        Some(true),
+        "{tool} failed: {:?}",
+        result.content
+    );
+    let structured = result
+        .structured_content
+        .clone()
+        .expect("structuredContent");
+    let text = result.content[0]
+        .as_text()
+        .expect("text block")
+        .text
+        .clone();
+    assert_eq!(
+        serde_json::from_str::<Value>(&text).unwrap(),
+        structured,
+        "text and structured differ"
+    );
+    structured
+}
+
+/// Calls a tool that must fail in-band and returns its message.
+pub async fn call_err(client: &Client, tool: &str, args: Value) -> String {
+    let result = call(client, tool, args).await;
+    assert_eq!(
+        result.is_error,
+        Some(true),
+        "{tool} should fail: {:?}",
+        result.structured_content
+    );
+    result.content[0].as_text().expect("text").text.clone()
+}
+
+/// The failures of a coverage block as (server_id, reason) pairs.
+pub fn failures(meta: &Value) -> Vec<(String, String)> {
+    meta["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["server_id"].as_str().unwrap().to_owned(),
+                f["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}

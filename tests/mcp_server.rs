@@ -1,0 +1,389 @@
+//! Black-box tests of the MCP server core: handshake, fan-out coverage, bounded concurrency,
+//! recovery, orientation tools, all through rmcp's client talking to the built binary.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::mcp::*;
+use common::stub::{self, Behaviour};
+use serde_json::json;
+
+const PASSWORD: &str = "fleet-Secret-55aa1";
+
+struct Fixture {
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        Fixture {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+    fn creds(&self) -> std::path::PathBuf {
+        self.dir.path().join("cfg").join("credentials.json")
+    }
+    fn log(&self) -> std::path::PathBuf {
+        self.dir.path().join("stderr.log")
+    }
+    fn env(&self, extra: &[(&str, &str)]) -> Vec<(&'static str, String)> {
+        let mut env = vec![
+            (
+                "BACKUP_MCP_CREDENTIALS_FILE",
+                self.creds().display().to_string(),
+            ),
+            ("HOME", self.dir.path().display().to_string()),
+        ];
+        for (k, v) in extra {
+            let key: &'static str = Box::leak(k.to_string().into_boxed_str());
+            env.push((key, v.to_string()));
+        }
+        env
+    }
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(self.log()).unwrap_or_default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_servers_healthy_failing_and_hanging() {
+    let stub = stub::start(
+        0,
+        &[
+            ("ok", Behaviour::Healthy),
+            ("err", Behaviour::DataFails(500)),
+            ("hang", Behaviour::Hang),
+        ],
+        Duration::from_millis(10),
+        PASSWORD,
+    )
+    .await;
+    let fx = Fixture::new();
+    write_credentials(
+        &fx.creds(),
+        &[
+            nova_entry("ok", &stub.base_url("ok"), PASSWORD),
+            nova_entry("err", &stub.base_url("err"), PASSWORD),
+            nova_entry("hang", &stub.base_url("hang"), PASSWORD),
+        ],
+    );
+    let started = Instant::now();
+    let client = spawn(
+        &["serve"],
+        &fx.env(&[("BACKUP_MCP_TIMEOUT_SECONDS", "3")]),
+        &fx.log(),
+    )
+    .await;
+    // The handshake does not wait for the hanging server's login (which lasts 3 s).
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "handshake waited for an upstream"
+    );
+
+    let tools = client.list_all_tools().await.unwrap();
+    let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
+    for tool in [
+        "system_info",
+        "list_servers",
+        "server_health",
+        "connect_server",
+        "disconnect_server",
+    ] {
+        assert!(names.contains(&tool), "{tool} missing from {names:?}");
+    }
+    assert!(
+        tools.iter().all(|t| t.output_schema.is_some()),
+        "every tool declares an outputSchema"
+    );
+
+    let call_started = Instant::now();
+    let out = call_ok(&client, "server_health", json!({})).await;
+    assert!(
+        call_started.elapsed() < Duration::from_secs(5),
+        "the call outlived its deadline"
+    );
+    let items = out["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["server_id"], "ok");
+    assert!(items[0].as_object().unwrap().contains_key("tenant_id"));
+    let meta = &out["_meta"];
+    assert_eq!(meta["servers_queried"], 3);
+    assert_eq!(meta["servers_succeeded"], 1);
+    assert_eq!(meta["servers_failed"], 2);
+    assert_eq!(meta["partial"], true);
+    assert_eq!(meta["truncated"], false);
+    assert!(meta["elapsed_ms"].as_u64().is_some());
+    let mut f = failures(meta);
+    f.sort();
+    assert_eq!(
+        f,
+        vec![
+            ("err".into(), "upstream_error".into()),
+            ("hang".into(), "timeout".into())
+        ]
+    );
+    let err_msg = meta["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["server_id"] == "err")
+        .unwrap()["error"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        err_msg.contains("500") && err_msg.contains("database unavailable"),
+        "{err_msg}"
+    );
+
+    let servers = call_ok(&client, "list_servers", json!({})).await;
+    let status = |id: &str| {
+        servers["servers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["server_id"] == id)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(status("ok"), "up");
+    assert_eq!(status("hang"), "down");
+
+    let info = call_ok(&client, "system_info", json!({})).await;
+    assert_eq!(info["mode"], "read_only");
+    assert_eq!(info["client"]["name"], "rmcp");
+    assert_eq!(info["servers"].as_array().unwrap().len(), 3);
+
+    client.cancel().await.ok();
+    assert!(
+        !fx.stderr().contains(PASSWORD),
+        "password in the server's log"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fan_out_never_exceeds_the_concurrency_setting() {
+    let ids: Vec<String> = (0..12).map(|i| format!("s{i}")).collect();
+    let servers: Vec<(&str, Behaviour)> = ids
+        .iter()
+        .map(|id| (id.as_str(), Behaviour::Healthy))
+        .collect();
+    let stub = stub::start(0, &servers, Duration::from_millis(150), PASSWORD).await;
+    let fx = Fixture::new();
+    let entries: Vec<_> = ids
+        .iter()
+        .map(|id| nova_entry(id, &stub.base_url(id), PASSWORD))
+        .collect();
+    write_credentials(&fx.creds(), &entries);
+    let client = spawn(
+        &["serve"],
+        &fx.env(&[("BACKUP_MCP_FANOUT_CONCURRENCY", "3")]),
+        &fx.log(),
+    )
+    .await;
+
+    // Let the start-up logins (all at once, by design) finish before counting.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let list = call_ok(&client, "list_servers", json!({})).await;
+        if list["servers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["status"] == "up")
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "servers never came up: {list}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stub.counters.reset_max();
+    let out = call_ok(&client, "server_health", json!({})).await;
+    assert_eq!(out["_meta"]["servers_succeeded"], 12);
+    let order: Vec<&str> = out["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["server_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        order,
+        ids.iter().map(String::as_str).collect::<Vec<_>>(),
+        "results in saved order"
+    );
+    let max = stub.counters.max();
+    assert!(max <= 3, "{max} servers were in flight at once");
+    assert!(
+        max >= 2,
+        "the fan-out did not run servers concurrently (max {max})"
+    );
+    client.cancel().await.ok();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_that_comes_back_is_used_again() {
+    let port = common::closed_port();
+    let fx = Fixture::new();
+    let url = format!("http://127.0.0.1:{port}/back");
+    write_credentials(&fx.creds(), &[nova_entry("back", &url, PASSWORD)]);
+    let client = spawn(
+        &["serve"],
+        &fx.env(&[("BACKUP_MCP_TIMEOUT_SECONDS", "5")]),
+        &fx.log(),
+    )
+    .await;
+
+    let out = call_ok(&client, "server_health", json!({})).await;
+    assert_eq!(
+        failures(&out["_meta"]),
+        vec![("back".to_owned(), "unreachable".to_owned())]
+    );
+
+    let _stub = stub::start(
+        port,
+        &[("back", Behaviour::Healthy)],
+        Duration::ZERO,
+        PASSWORD,
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut reasons = Vec::new();
+    loop {
+        let out = call_ok(&client, "server_health", json!({})).await;
+        if out["_meta"]["servers_succeeded"] == 1 {
+            break;
+        }
+        reasons.extend(failures(&out["_meta"]).into_iter().map(|(_, r)| r));
+        assert!(
+            Instant::now() < deadline,
+            "server never used again; reasons seen: {reasons:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    // While it was backing off, calls said so instead of waiting.
+    assert!(
+        reasons
+            .iter()
+            .all(|r| r == "not_connected" || r == "unreachable"),
+        "{reasons:?}"
+    );
+    client.cancel().await.ok();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_arguments_and_unknown_ids_are_tool_errors() {
+    let fx = Fixture::new();
+    write_credentials(&fx.creds(), &[]);
+    let client = spawn(&[], &fx.env(&[]), &fx.log()).await;
+    let msg = call_err(&client, "disconnect_server", json!({"server_id": 5})).await;
+    assert!(msg.contains("server_id") || msg.contains("string"), "{msg}");
+    let msg = call_err(&client, "server_health", json!({"server_id": "ghost"})).await;
+    assert!(
+        msg.contains("ghost") && msg.contains("list_servers"),
+        "{msg}"
+    );
+    let info = call_ok(&client, "system_info", json!({})).await;
+    assert!(
+        info["next_step"]
+            .as_str()
+            .unwrap()
+            .contains("backup-mcp login")
+    );
+    let msg = call_err(
+        &client,
+        "connect_server",
+        json!({"base_url": "http://127.0.0.1:1/x"}),
+    )
+    .await;
+    assert!(msg.contains("username"), "{msg}");
+    client.cancel().await.ok();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connect_and_disconnect_for_the_session() {
+    let stub = stub::start(
+        0,
+        &[("ms1", Behaviour::Healthy), ("ms2", Behaviour::Healthy)],
+        Duration::ZERO,
+        PASSWORD,
+    )
+    .await;
+    let fx = Fixture::new();
+    write_credentials(
+        &fx.creds(),
+        &[nova_entry("saved", &stub.base_url("ms1"), PASSWORD)],
+    );
+    let client = spawn(&["serve"], &fx.env(&[]), &fx.log()).await;
+
+    let out = call_ok(
+        &client,
+        "connect_server",
+        json!({"server_id": "adhoc", "base_url": stub.base_url("ms2"), "username": "alice", "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(out["status"], "up");
+    assert_eq!(out["server"]["origin"], "session");
+    assert!(!out.to_string().contains(PASSWORD));
+
+    let msg = call_err(
+        &client,
+        "connect_server",
+        json!({"server_id": "bad", "base_url": stub.base_url("ms2"), "username": "alice", "password": "nope-wrong"}),
+    )
+    .await;
+    assert!(
+        msg.contains("auth") && msg.contains("Invalid user name or password"),
+        "{msg}"
+    );
+    let msg = call_err(&client, "connect_server", json!({"server_id": "adhoc", "base_url": stub.base_url("ms2"), "username": "alice", "password": PASSWORD})).await;
+    assert!(msg.contains("already exists"), "{msg}");
+
+    let health = call_ok(&client, "server_health", json!({})).await;
+    assert_eq!(health["_meta"]["servers_succeeded"], 2);
+
+    call_ok(&client, "disconnect_server", json!({"server_id": "adhoc"})).await;
+    let out = call_ok(&client, "disconnect_server", json!({"server_id": "saved"})).await;
+    assert!(out["message"].as_str().unwrap().contains("stays saved"));
+    let list = call_ok(&client, "list_servers", json!({})).await;
+    assert_eq!(list["count"], 1);
+    assert_eq!(list["servers"][0]["status"], "disconnected");
+    let health = call_ok(&client, "server_health", json!({})).await;
+    assert_eq!(
+        failures(&health["_meta"]),
+        vec![("saved".to_owned(), "not_connected".to_owned())]
+    );
+
+    let out = call_ok(&client, "connect_server", json!({"server_id": "saved"})).await;
+    assert_eq!(out["status"], "up");
+    client.cancel().await.ok();
+    assert!(!fx.stderr().contains(PASSWORD));
+}
+
+#[test]
+fn invalid_settings_and_corrupt_credentials_refuse_to_start() {
+    let fx = Fixture::new();
+    let run = |env: &[(&str, &str)]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_backup-mcp"));
+        cmd.arg("serve")
+            .env_clear()
+            .env("BACKUP_MCP_CREDENTIALS_FILE", fx.creds())
+            .stdin(std::process::Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    };
+    let out = run(&[("BACKUP_MCP_READONLY", "maybe")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("BACKUP_MCP_READONLY"));
+    assert!(out.stdout.is_empty(), "nothing but MCP may go to stdout");
+
+    std::fs::create_dir_all(fx.creds().parent().unwrap()).unwrap();
+    std::fs::write(fx.creds(), "{not json").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(fx.creds(), std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = run(&[]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("corrupt"));
+}
