@@ -387,3 +387,35 @@ fn invalid_settings_and_corrupt_credentials_refuse_to_start() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("corrupt"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connect_server_asks_for_missing_details_with_a_form_but_never_the_password() {
+    let stub = stub::start(0, &[("ms1", Behaviour::Healthy)], Duration::ZERO, PASSWORD).await;
+    let fx = Fixture::new();
+    write_credentials(&fx.creds(), &[]);
+    let form =
+        FormFiller::accepting(json!({"base_url": stub.base_url("ms1"), "username": "alice"}));
+    let asked = form.asked.clone();
+    let env = fx.env(&[("BACKUP_MCP_PASSWORD", PASSWORD)]);
+    let client = spawn_with(form, &["serve"], &env, &fx.log()).await;
+    let info = call_ok(&client, "system_info", json!({})).await;
+    assert_eq!(info["client"]["supports_elicitation"], true);
+
+    let out = call_ok(&client, "connect_server", json!({"server_id": "viaform"})).await;
+    assert_eq!(out["status"], "up");
+    let asked = asked.lock().unwrap().clone();
+    assert_eq!(asked.len(), 1);
+    let fields = asked[0].1["properties"].as_object().unwrap();
+    assert!(fields.contains_key("base_url") && fields.contains_key("username"));
+    assert!(
+        !fields.keys().any(|k| k.contains("pass")),
+        "a form asked for a password: {fields:?}"
+    );
+    client.cancel().await.ok();
+
+    // A declined form refuses the call.
+    let client = spawn_with(FormFiller::declining(), &["serve"], &fx.env(&[]), &fx.log()).await;
+    let msg = call_err(&client, "connect_server", json!({"server_id": "x"})).await;
+    assert!(msg.contains("declined"), "{msg}");
+    client.cancel().await.ok();
+}

@@ -3,13 +3,77 @@
 use std::path::Path;
 use std::process::Stdio;
 
-use rmcp::model::{CallToolRequestParams, CallToolResult};
-use rmcp::service::RunningService;
+use std::sync::{Arc, Mutex};
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, ElicitRequestParams,
+    ElicitResult, ElicitationAction, Implementation,
+};
+use rmcp::service::{RequestContext, RunningService};
 use rmcp::transport::TokioChildProcess;
-use rmcp::{RoleClient, ServiceExt};
+use rmcp::{ClientHandler, RoleClient, ServiceExt};
 use serde_json::Value;
 
 pub type Client = RunningService<RoleClient, ()>;
+pub type FormClient = RunningService<RoleClient, FormFiller>;
+
+/// A client that can show forms: answers every elicitation with `reply` and records what was
+/// asked, so tests can check the questions (and that no password is ever asked for).
+#[derive(Clone)]
+pub struct FormFiller {
+    pub reply: Arc<dyn Fn(&str) -> ElicitResult + Send + Sync>,
+    pub asked: Arc<Mutex<Vec<(String, Value)>>>,
+}
+
+impl FormFiller {
+    pub fn new(reply: impl Fn(&str) -> ElicitResult + Send + Sync + 'static) -> Self {
+        FormFiller {
+            reply: Arc::new(reply),
+            asked: Arc::default(),
+        }
+    }
+
+    /// Accepts every form with `content`.
+    pub fn accepting(content: Value) -> Self {
+        Self::new(move |_| {
+            ElicitResult::new(ElicitationAction::Accept).with_content(content.clone())
+        })
+    }
+
+    pub fn declining() -> Self {
+        Self::new(|_| ElicitResult::new(ElicitationAction::Decline))
+    }
+}
+
+impl ClientHandler for FormFiller {
+    async fn create_elicitation(
+        &self,
+        request: ElicitRequestParams,
+        _context: RequestContext<RoleClient>,
+    ) -> Result<ElicitResult, rmcp::ErrorData> {
+        let (message, schema) = match &request {
+            ElicitRequestParams::FormElicitationParams {
+                message,
+                requested_schema,
+                ..
+            } => (
+                message.clone(),
+                serde_json::to_value(requested_schema).unwrap(),
+            ),
+            _ => (String::new(), Value::Null),
+        };
+        let result = (self.reply)(&message);
+        self.asked.lock().unwrap().push((message, schema));
+        Ok(result)
+    }
+
+    fn get_info(&self) -> ClientConfig {
+        ClientConfig::new(
+            ClientCapabilities::builder().enable_elicitation().build(),
+            Implementation::new("form-client", "1.0"),
+        )
+    }
+}
 
 /// One saved NovaBACKUP server for a hand-written credentials file.
 pub fn nova_entry(server_id: &str, base_url: &str, password: &str) -> Value {
@@ -31,6 +95,16 @@ pub fn write_credentials(path: &Path, servers: &[Value]) {
 /// Spawns `backup-mcp <args>` with exactly `env` (plus PATH) and connects an MCP client to it.
 /// stderr goes to `stderr_log` so tests can scan it.
 pub async fn spawn(args: &[&str], env: &[(&str, String)], stderr_log: &Path) -> Client {
+    spawn_with((), args, env, stderr_log).await
+}
+
+/// Like [`spawn`], with a client handler of the test's choosing.
+pub async fn spawn_with<H: ClientHandler>(
+    handler: H,
+    args: &[&str],
+    env: &[(&str, String)],
+    stderr_log: &Path,
+) -> RunningService<RoleClient, H> {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_backup-mcp"));
     cmd.args(args)
         .env_clear()
@@ -44,11 +118,15 @@ pub async fn spawn(args: &[&str], env: &[(&str, String)], stderr_log: &Path) -> 
         .stderr(Stdio::from(log))
         .spawn()
         .expect("spawn backup-mcp");
-    ().serve(transport).await.expect("MCP handshake")
+    handler.serve(transport).await.expect("MCP handshake")
 }
 
 /// Calls a tool and returns the raw result.
-pub async fn call(client: &Client, tool: &str, args: Value) -> CallToolResult {
+pub async fn call<H: ClientHandler>(
+    client: &RunningService<RoleClient, H>,
+    tool: &str,
+    args: Value,
+) -> CallToolResult {
     let params = CallToolRequestParams::new(tool.to_owned())
         .with_arguments(args.as_object().cloned().unwrap_or_default());
     client.call_tool(params).await.expect("tools/call")
@@ -56,7 +134,11 @@ pub async fn call(client: &Client, tool: &str, args: Value) -> CallToolResult {
 
 /// Calls a tool that must succeed and returns its structured content, checking that the text
 /// block carries the same JSON.
-pub async fn call_ok(client: &Client, tool: &str, args: Value) -> Value {
+pub async fn call_ok<H: ClientHandler>(
+    client: &RunningService<RoleClient, H>,
+    tool: &str,
+    args: Value,
+) -> Value {
     let result = call(client, tool, args).await;
     assert_ne!(
         result.is_error,
@@ -82,7 +164,11 @@ pub async fn call_ok(client: &Client, tool: &str, args: Value) -> Value {
 }
 
 /// Calls a tool that must fail in-band and returns its message.
-pub async fn call_err(client: &Client, tool: &str, args: Value) -> String {
+pub async fn call_err<H: ClientHandler>(
+    client: &RunningService<RoleClient, H>,
+    tool: &str,
+    args: Value,
+) -> String {
     let result = call(client, tool, args).await;
     assert_eq!(
         result.is_error,
