@@ -151,5 +151,5 @@ fn run_log(ctx: &Ctx<'_>, key: i64) -> Result<Value, ApiError> {
         .filter(|r| JobHistory::visible(r, ctx.ds, &ctx.scope));
     let log = run.and_then(|r| ctx.ds.log_of(r));
     let log = log.ok_or_else(|| ApiError::NotFound(format!("No log for job run {key}.")))?;
-    serde_json::to_value(log).map_err(|e| ApiError::BadRequest(e.to_string()))
+    Ok(json!(log))
 }
