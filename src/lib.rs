@@ -4,6 +4,7 @@
 //! into this library.
 
 pub mod config;
+pub mod doubles;
 pub mod fanout;
 pub mod fleet;
 pub mod mcp;

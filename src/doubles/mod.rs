@@ -1,0 +1,3 @@
+//! Test doubles of the upstream servers, for integration tests, the demo fleet and benchmarks.
+
+pub mod novabackup;
