@@ -3,6 +3,7 @@
 
 pub mod errors;
 mod orientation;
+pub mod output;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -39,10 +40,22 @@ with system_info or list_servers to see the fleet.";
 
 impl Gateway {
     pub fn new(ctx: Context) -> Self {
+        let tool_router = Self::build_router(&ctx.settings);
         Gateway {
             ctx: Arc::new(ctx),
-            tool_router: Self::orientation_router(),
+            tool_router,
         }
+    }
+
+    /// The tool set, decided once at start-up: write tools that the gates do not allow are never
+    /// registered, so they are absent from `tools/list`.
+    fn build_router(settings: &Settings) -> ToolRouter<Gateway> {
+        let router = Self::orientation_router();
+        // Read tools of each server kind are added here; write tools only when the gates allow:
+        // if settings.writes_enabled() { router = router + ... }
+        // if settings.destructive_enabled() { router = router + ... }
+        let _ = settings;
+        router
     }
 
     pub fn context(&self) -> &Context {

@@ -11,19 +11,12 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::output::FanoutOutput;
 use super::{Gateway, ToolError};
-use crate::fanout::{self, Coverage, Plan, Row};
+use crate::fanout::{self, Plan, Row};
 use crate::fleet::{Origin, Request, SecretSource, Selection, Server, ServerFailure, Status};
 use crate::store::{SecretRef, ServerEntry, ServerKind, validate_server_id};
 use crate::upstream::UpstreamError;
-
-/// Rows from a fan-out plus the coverage block.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct FanoutOutput {
-    pub items: Vec<Value>,
-    #[serde(rename = "_meta")]
-    pub meta: Coverage,
-}
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct SystemInfo {
@@ -182,8 +175,11 @@ impl Gateway {
         let plan = self.plan(None);
         let deadline = plan.deadline;
         let gathered = fanout::gather(servers, &plan, |server| check_one(server, deadline)).await;
-        let (items, meta) = gathered.finish(fanout::MAX_LIMIT, None);
-        Ok(Json(FanoutOutput { items, meta }))
+        Ok(Json(FanoutOutput::from_gathered(
+            gathered,
+            fanout::MAX_LIMIT,
+            None,
+        )))
     }
 
     #[tool(
