@@ -42,8 +42,8 @@ enum Command {
     },
     /// Forget a saved server and its secret.
     Logout { server_id: String },
-    /// Run the MCP server against the embedded demo fleet.
-    Demo,
+    /// Run the MCP server against the embedded demo fleet (simulated servers, nothing saved).
+    Demo(serve::DemoArgs),
 }
 
 /// A failure the user should read, with the process exit code it maps to.
@@ -110,9 +110,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
     let store = || CredentialStore::open(settings.credentials_file.clone());
     match command {
         Command::Serve => serve::run(settings).await,
-        Command::Demo => Err(Failure::new(
-            "the demo fleet is not built yet in this version",
-        )),
+        Command::Demo(args) => serve::demo(args, settings).await,
         Command::Login(args) => login::run(args, &store()?, &settings).await,
         Command::ImportNovabackup(args) => import::run(args, &store()?, &settings).await,
         Command::List { json } => servers::list(&store()?, json),

@@ -1,22 +1,53 @@
-//! `backup-mcp serve`: the MCP server on stdio over every saved server.
+//! `backup-mcp serve` (every saved server) and `backup-mcp demo` (the embedded demo fleet): the
+//! MCP server on stdio.
 
 use backup_mcp::config::Settings;
+use backup_mcp::demo::{DemoFleet, DemoOptions};
 use backup_mcp::fleet::Fleet;
 use backup_mcp::mcp::{Context, Gateway};
 use backup_mcp::store::CredentialStore;
 
 use crate::Failure;
 
+#[derive(clap::Args)]
+pub struct DemoArgs {
+    /// Number of simulated servers (alternating Management Server and Backrest).
+    #[arg(long, default_value_t = 4)]
+    servers: usize,
+    /// Delay added to every simulated data answer, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+}
+
 pub async fn run(settings: Settings) -> Result<(), Failure> {
     let store = CredentialStore::open(settings.credentials_file.clone())?;
     let fleet = Fleet::from_store(&store)?;
-    tracing::info!(servers = fleet.len(), "starting MCP server on stdio");
+    serve(settings, fleet, false).await
+}
+
+/// Starts the simulated servers in this process; the user's saved credentials are not touched.
+pub async fn demo(args: DemoArgs, settings: Settings) -> Result<(), Failure> {
+    let options = DemoOptions {
+        servers: args.servers,
+        latency: std::time::Duration::from_millis(args.latency_ms),
+    };
+    let demo = DemoFleet::start(&options)
+        .await
+        .map_err(|e| Failure::new(format!("cannot start the demo fleet: {e}")))?;
+    let fleet = demo.fleet()?;
+    let result = serve(settings, fleet, true).await;
+    drop(demo);
+    result
+}
+
+async fn serve(settings: Settings, fleet: Fleet, demo: bool) -> Result<(), Failure> {
+    tracing::info!(servers = fleet.len(), demo, "starting MCP server on stdio");
     // Logins run in the background: the handshake never waits for an upstream.
     fleet.connect_all_in_background(settings.timeout);
     Gateway::new(Context {
         settings,
         fleet,
-        demo: false,
+        demo,
     })
     .serve_stdio()
     .await?;

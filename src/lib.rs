@@ -4,9 +4,11 @@
 //! into this library.
 
 pub mod config;
+pub mod demo;
 pub mod doubles;
 pub mod fanout;
 pub mod fleet;
 pub mod mcp;
+pub mod prompts;
 pub mod store;
 pub mod upstream;

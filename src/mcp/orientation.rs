@@ -22,6 +22,8 @@ use crate::upstream::UpstreamError;
 pub struct SystemInfo {
     pub product: String,
     pub version: String,
+    /// True under `backup-mcp demo`: every server is simulated.
+    pub demo: bool,
     /// read_only, read_write or read_write_destructive.
     pub mode: String,
     pub gates: Gates,
@@ -125,6 +127,7 @@ impl Gateway {
         Json(SystemInfo {
             product: "backup-mcp".into(),
             version: env!("CARGO_PKG_VERSION").into(),
+            demo: self.ctx.demo,
             mode: mode.into(),
             gates: Gates {
                 readonly: s.readonly,
