@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 pub mod doubles;
 pub mod fanout;
+pub mod federated;
 pub mod fleet;
 pub mod mcp;
 pub mod prompts;
