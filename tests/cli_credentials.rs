@@ -541,3 +541,45 @@ async fn import_verifies_and_reports_each_entry() {
     assert!(!out.status.success());
     sb.assert_no_secret_printed();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_private_ca_given_at_login_is_trusted_and_kept() {
+    let stub = common::tls::start().await;
+    let sb = Sandbox::new();
+    let url = format!("https://127.0.0.1:{}/managementserver", stub.port);
+    let base = [
+        "--kind",
+        "novabackup",
+        "--server-id",
+        "tls1",
+        "--url",
+        &url,
+        "--username",
+        NOVA_USER,
+    ];
+
+    let out = sb.login(&base, NOVA_PASSWORD);
+    assert!(!out.status.success(), "an unknown CA must not be trusted");
+    assert!(
+        stderr(&out).contains("TLS") && stderr(&out).contains("--ca-cert"),
+        "{}",
+        stderr(&out)
+    );
+
+    let pem = sb.dir.path().join("ca.pem");
+    std::fs::write(&pem, &stub.ca_pem).unwrap();
+    let mut args = base.to_vec();
+    let pem_arg = pem.display().to_string();
+    args.extend(["--ca-cert", &pem_arg]);
+    let out = sb.login(&args, NOVA_PASSWORD);
+    assert!(out.status.success(), "{}", stderr(&out));
+    std::fs::remove_file(&pem).unwrap();
+
+    // The certificate travels with the entry: `test` works without the file.
+    let out = sb.run(&["test", "tls1"]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    let list: serde_json::Value =
+        serde_json::from_slice(&sb.run(&["list", "--json"]).stdout).unwrap();
+    assert_eq!(list[0]["ca_cert"], true);
+    sb.assert_no_secret_printed();
+}

@@ -241,3 +241,4 @@ pub fn closed_port() -> u16 {
 
 pub mod mcp;
 pub mod stub;
+pub mod tls;
