@@ -17,6 +17,7 @@ pub async fn run(settings: Settings) -> Result<(), Failure> {
         settings,
         fleet,
         demo: false,
+        nova_tenancy: Default::default(),
     })
     .serve_stdio()
     .await?;
