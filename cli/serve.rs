@@ -48,6 +48,7 @@ async fn serve(settings: Settings, fleet: Fleet, demo: bool) -> Result<(), Failu
         settings,
         fleet,
         demo,
+        nova_tenancy: Default::default(),
     })
     .serve_stdio()
     .await?;

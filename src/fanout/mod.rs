@@ -140,7 +140,7 @@ where
 }
 
 /// Puts `server_id` and `tenant_id` on a row.
-fn tag(server_id: &str, row: Row) -> Value {
+pub fn tag(server_id: &str, row: Row) -> Value {
     let mut fields = row.fields;
     fields.insert("server_id".into(), Value::String(server_id.to_owned()));
     fields.insert(

@@ -2,6 +2,7 @@
 //! into structured tool results. It knows nothing about HTTP.
 
 pub mod errors;
+mod novabackup;
 mod orientation;
 pub mod output;
 mod prompts;
@@ -28,6 +29,8 @@ pub struct Context {
     pub fleet: Fleet,
     /// True under `backup-mcp demo`.
     pub demo: bool,
+    /// Per-server NovaBACKUP tenancy (groups and agents), cached with a TTL.
+    pub nova_tenancy: crate::upstream::novabackup::TenantCache,
 }
 
 /// The MCP handler: shared context plus the tool router decided at start-up.
@@ -55,7 +58,8 @@ impl Gateway {
     /// The tool set, decided once at start-up: write tools that the gates do not allow are never
     /// registered, so they are absent from `tools/list`.
     fn build_router(settings: &Settings) -> ToolRouter<Gateway> {
-        let router = Self::orientation_router();
+        let mut router = Self::orientation_router();
+        router += Self::novabackup_router();
         // Read tools of each server kind are added here; write tools only when the gates allow:
         // if settings.writes_enabled() { router = router + ... }
         // if settings.destructive_enabled() { router = router + ... }
