@@ -3,10 +3,12 @@
 //! See ARCHITECTURE.md for the module map. The binary in `cli/` only parses arguments and calls
 //! into this library.
 
+pub mod audit;
 pub mod config;
 pub mod doubles;
 pub mod fanout;
 pub mod fleet;
 pub mod mcp;
+pub mod policy;
 pub mod store;
 pub mod upstream;
