@@ -3,6 +3,7 @@
 //! See ARCHITECTURE.md for the module map. The binary in `cli/` only parses arguments and calls
 //! into this library.
 
+pub mod audit;
 pub mod config;
 pub mod demo;
 pub mod doubles;
@@ -10,6 +11,7 @@ pub mod fanout;
 pub mod federated;
 pub mod fleet;
 pub mod mcp;
+pub mod policy;
 pub mod prompts;
 pub mod store;
 pub mod upstream;

@@ -42,6 +42,11 @@ pub struct Request {
     pub body: Option<serde_json::Value>,
     /// Safe to send again (reads); writes are never retried.
     pub idempotent: bool,
+    /// A body sent as-is with its content type (e.g. a framed Connect stream) instead of `body`.
+    pub raw_body: Option<(&'static str, bytes::Bytes)>,
+    /// A call that may block for a long time (Backrest's Backup): it does not take the server's
+    /// one-request slot, so the server stays usable while it runs.
+    pub long_running: bool,
 }
 
 impl Request {
@@ -51,6 +56,8 @@ impl Request {
             path: path.into(),
             body: None,
             idempotent: true,
+            raw_body: None,
+            long_running: false,
         }
     }
 
@@ -61,7 +68,28 @@ impl Request {
             path: path.into(),
             body: Some(body),
             idempotent,
+            raw_body: None,
+            long_running: false,
         }
+    }
+
+    /// A POST whose body is sent verbatim with `content_type`.
+    pub fn post_raw(
+        path: impl Into<String>,
+        content_type: &'static str,
+        body: bytes::Bytes,
+        idempotent: bool,
+    ) -> Self {
+        Request {
+            raw_body: Some((content_type, body)),
+            ..Request::post(path, serde_json::Value::Null, idempotent)
+        }
+    }
+
+    /// Marks the request as long-running (see [`Request::long_running`]).
+    pub fn long_running(mut self) -> Self {
+        self.long_running = true;
+        self
     }
 }
 
@@ -159,13 +187,19 @@ impl Connection {
         credential: &Credential,
         deadline: Instant,
     ) -> Result<Reply, UpstreamError> {
-        let _slot = tokio::time::timeout_at(deadline.into(), self.slot.acquire())
-            .await
-            .map_err(|_| timeout(url))?
-            .map_err(|_| UpstreamError::Unreachable {
-                url: url.to_owned(),
-                detail: "connection closed".into(),
-            })?;
+        let _slot = if request.long_running {
+            None
+        } else {
+            Some(
+                tokio::time::timeout_at(deadline.into(), self.slot.acquire())
+                    .await
+                    .map_err(|_| timeout(url))?
+                    .map_err(|_| UpstreamError::Unreachable {
+                        url: url.to_owned(),
+                        detail: "connection closed".into(),
+                    })?,
+            )
+        };
         let mut builder = self.client.request(request.method.clone(), url);
         if self.kind == ServerKind::Backrest {
             builder = backrest_auth::connect_headers(builder);
@@ -173,7 +207,11 @@ impl Connection {
         if let Credential::Bearer(token) = credential {
             builder = builder.bearer_auth(token.secret.expose_secret());
         }
-        if let Some(body) = &request.body {
+        if let Some((content_type, bytes)) = &request.raw_body {
+            builder = builder
+                .header(reqwest::header::CONTENT_TYPE, *content_type)
+                .body(bytes.clone());
+        } else if let Some(body) = &request.body {
             builder = builder.json(body);
         }
         http::send(builder, url, remaining(deadline)).await

@@ -1,6 +1,7 @@
 //! The MCP server: a thin layer that turns tool arguments into library calls and library results
 //! into structured tool results. It knows nothing about HTTP.
 
+mod backrest;
 pub mod errors;
 mod novabackup;
 mod orientation;
@@ -18,6 +19,7 @@ use rmcp::model::{
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt, tool_handler};
 
+use crate::audit::AuditLog;
 use crate::config::Settings;
 use crate::fleet::Fleet;
 
@@ -38,6 +40,8 @@ pub struct Context {
 pub struct Gateway {
     ctx: Arc<Context>,
     tool_router: ToolRouter<Gateway>,
+    /// Where write attempts are recorded (`BACKUP_MCP_AUDIT_LOG`).
+    audit: Arc<AuditLog>,
 }
 
 const INSTRUCTIONS: &str = "backup-mcp answers questions about every Backrest and NovaBACKUP \
@@ -49,9 +53,11 @@ with system_info or list_servers to see the fleet.";
 impl Gateway {
     pub fn new(ctx: Context) -> Self {
         let tool_router = Self::build_router(&ctx.settings);
+        let audit = Arc::new(AuditLog::new(ctx.settings.audit_log.clone()));
         Gateway {
             ctx: Arc::new(ctx),
             tool_router,
+            audit,
         }
     }
 
@@ -60,10 +66,13 @@ impl Gateway {
     fn build_router(settings: &Settings) -> ToolRouter<Gateway> {
         let mut router = Self::orientation_router();
         router += Self::novabackup_router();
-        // Read tools of each server kind are added here; write tools only when the gates allow:
-        // if settings.writes_enabled() { router = router + ... }
-        // if settings.destructive_enabled() { router = router + ... }
-        let _ = settings;
+        router += Self::backrest_read_router();
+        if settings.writes_enabled() {
+            router += Self::backrest_write_router();
+        }
+        if settings.destructive_enabled() {
+            router += Self::backrest_destructive_router();
+        }
         router
     }
 

@@ -393,7 +393,7 @@ async fn check_one(
     Ok(vec![Row::new(server.tenant_for_display(), fields)])
 }
 
-fn supports_forms(peer: &Peer<RoleServer>) -> bool {
+pub(super) fn supports_forms(peer: &Peer<RoleServer>) -> bool {
     peer.supported_elicitation_modes()
         .contains(&ElicitationMode::Form)
 }

@@ -239,6 +239,7 @@ pub fn closed_port() -> u16 {
     l.local_addr().unwrap().port()
 }
 
+pub mod backrest;
 pub mod mcp;
 pub mod stub;
 pub mod tls;

@@ -1,0 +1,199 @@
+//! Destructive Backrest tools (forget, restore), registered only with
+//! `BACKUP_MCP_ALLOW_DESTRUCTIVE=true` on top of writes. Beyond the write session's tenant check
+//! they need the confirm token (forget) or a guarded target (restore), and the human's
+//! confirmation when the client can show a form.
+
+use rmcp::handler::server::wrapper::{Json, Parameters};
+use rmcp::{Peer, RoleServer, tool, tool_router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::super::{Gateway, ToolError};
+use super::WriteOutput;
+use super::confirm::PeerConfirmation;
+use crate::policy::confirm::{check_token, forget_token};
+use crate::policy::{Refusal, restore_path};
+use crate::upstream::backrest::actions::{self, ForgetTarget};
+use crate::upstream::backrest::client::{BackrestClient, RestoreRequest};
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct ForgetArgs {
+    pub server_id: String,
+    pub repo_id: String,
+    pub snapshot_id: String,
+    /// The plan that made the snapshot (default: from its plan:<id> tag). A plan that does not
+    /// own the snapshot is refused.
+    pub plan_id: Option<String>,
+    /// Must be exactly FORGET:<snapshot_id>.
+    pub confirm: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct RestoreArgs {
+    pub server_id: String,
+    pub repo_id: String,
+    pub snapshot_id: String,
+    /// Directory or file inside the snapshot (default `/`).
+    pub path: Option<String>,
+    /// New folder on the Backrest host, under the allowed restore prefix; must not exist yet.
+    pub target: String,
+    pub plan_id: Option<String>,
+}
+
+fn id_text(id: Option<i64>) -> Option<String> {
+    id.map(|i| i.to_string())
+}
+
+#[tool_router(router = backrest_destructive_router, vis = "pub(in crate::mcp)")]
+impl Gateway {
+    #[tool(
+        description = "Forgets ONE Backrest snapshot (the data goes at the next prune). Needs confirm = \"FORGET:<snapshot_id>\" exactly; the plan comes from the snapshot's plan tag and a plan_id that does not own the snapshot is refused. Asks the user to confirm when the client supports forms. Audited.",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
+    )]
+    async fn forget_snapshot(
+        &self,
+        peer: Peer<RoleServer>,
+        Parameters(args): Parameters<ForgetArgs>,
+    ) -> Result<Json<WriteOutput>, ToolError> {
+        let server = self.backrest_server(&args.server_id)?;
+        let mut session = self.begin_write("forget_snapshot", &server, json!(args), true)?;
+        let (server, args) = (&server, &args);
+        session.require(check_token(
+            &forget_token(&args.snapshot_id),
+            args.confirm.as_deref(),
+        ))?;
+        let resolved = self
+            .on_server(server, |deadline| async move {
+                let client = BackrestClient::new(server, deadline);
+                actions::forget_target(
+                    &client,
+                    &args.repo_id,
+                    &args.snapshot_id,
+                    args.plan_id.as_deref(),
+                )
+                .await
+            })
+            .await;
+        let target: ForgetTarget = session.require(match resolved {
+            Ok(checked) => checked,
+            Err(e) => Err(Refusal::new(format!(
+                "the snapshot and its plan could not be verified: {e}"
+            ))),
+        })?;
+        let question = format!(
+            "Forget snapshot {} of plan {} in repo {} on Backrest server {} (tenant {})? Its data is deleted at the next prune.",
+            target.snapshot_id,
+            target.plan_id,
+            target.repo_id,
+            server.id(),
+            server.entry.default_tenant()
+        );
+        session
+            .confirm_with_human(&PeerConfirmation(&peer), &question)
+            .await?;
+        let target = &target;
+        let id = session
+            .execute(
+                |proof| async move {
+                    let deadline = self.ready(server).await?;
+                    BackrestClient::new(server, deadline)
+                        .forget_snapshot(
+                            &target.repo_id,
+                            &target.plan_id,
+                            &target.snapshot_id,
+                            proof,
+                        )
+                        .await
+                },
+                |id| id_text(*id),
+            )
+            .await?;
+        let message = format!(
+            "snapshot {} is being forgotten (plan {}); the data is removed by the next prune",
+            target.snapshot_id, target.plan_id
+        );
+        Ok(Json(self.write_output(
+            server,
+            id_text(id),
+            "scheduled",
+            message,
+            None,
+        )))
+    }
+
+    #[tool(
+        description = "Restores a Backrest snapshot (or a path inside it) into a NEW folder on the Backrest host under the allowed restore prefix (absolute, no '..'). Asks the user to confirm when the client supports forms. Audited.",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
+    )]
+    async fn restore_snapshot(
+        &self,
+        peer: Peer<RoleServer>,
+        Parameters(args): Parameters<RestoreArgs>,
+    ) -> Result<Json<WriteOutput>, ToolError> {
+        let server = self.backrest_server(&args.server_id)?;
+        let path = args.path.clone().unwrap_or_else(|| "/".into());
+        if !path.starts_with('/') {
+            return Err(ToolError::invalid(
+                "path",
+                "must be absolute inside the snapshot, e.g. / or /home/alice",
+            ));
+        }
+        let mut session = self.begin_write("restore_snapshot", &server, json!(args), true)?;
+        let server = &server;
+        let on_this_host = restore_path::is_loopback(&server.entry.base_url);
+        let target = session.require(restore_path::guard(
+            &args.target,
+            &self.ctx.settings.restore_allowed_prefix,
+            on_this_host,
+        ))?;
+        let question = format!(
+            "Restore {path} of snapshot {} (repo {}) on Backrest server {} (tenant {}) into {target}?",
+            args.snapshot_id,
+            args.repo_id,
+            server.id(),
+            server.entry.default_tenant()
+        );
+        session
+            .confirm_with_human(&PeerConfirmation(&peer), &question)
+            .await?;
+        let request = RestoreRequest {
+            repo_id: &args.repo_id,
+            plan_id: args.plan_id.as_deref(),
+            snapshot_id: &args.snapshot_id,
+            path: &path,
+            target: &target,
+        };
+        let request = &request;
+        let id = session
+            .execute(
+                |proof| async move {
+                    let deadline = self.ready(server).await?;
+                    BackrestClient::new(server, deadline)
+                        .restore(request, proof)
+                        .await
+                },
+                |id| id_text(*id),
+            )
+            .await?;
+        let message =
+            format!("restore of {path} into {target} scheduled; follow it with get_operations");
+        Ok(Json(self.write_output(
+            server,
+            id_text(id),
+            "scheduled",
+            message,
+            None,
+        )))
+    }
+}
