@@ -150,7 +150,7 @@ fn nova_spec(i: usize, count: usize) -> GenSpec {
         seed: 1000 + i as u64,
         tenants: per_server,
         agents: 6 * per_server,
-        runs: 40 * per_server,
+        runs: 150 * per_server,
         days: 30,
         tenant_names,
     }

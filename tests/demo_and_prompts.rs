@@ -53,6 +53,55 @@ async fn demo_fleet_serves_both_kinds_and_the_prompts() {
             .all(|i| i["server_id"].is_string())
     );
 
+    // Every failing run of every simulated server, of both kinds, cross-checked per server
+    // against the kind-specific tools (independent code paths over the same servers).
+    let since = (chrono::Utc::now() - chrono::Duration::days(30))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let failing = call_ok(
+        &client,
+        "list_failing_jobs",
+        json!({"since": since, "limit": 1000}),
+    )
+    .await;
+    let meta = &failing["_meta"];
+    assert_eq!(
+        (
+            meta["servers_queried"].as_u64(),
+            meta["servers_failed"].as_u64()
+        ),
+        (Some(4), Some(0))
+    );
+    assert_eq!(meta["truncated"], false);
+    let rows = failing["items"].as_array().unwrap();
+    assert!(rows.iter().all(|r| r["server_id"].is_string() && r.as_object().unwrap().contains_key("tenant_id")));
+    let count = |id: &str| rows.iter().filter(|r| r["server_id"] == id).count() as u64;
+    let summary = call_ok(&client, "get_job_history_summary", json!({"window": "30d"})).await;
+    for server in summary["per_server"].as_array().unwrap() {
+        let id = server["server_id"].as_str().unwrap();
+        assert_eq!(
+            count(id),
+            server["by_status"]["failed"].as_u64().unwrap_or(0),
+            "{id}"
+        );
+        assert!(count(id) > 0, "{id} has no failures to show");
+    }
+    let ops = call_ok(
+        &client,
+        "get_operations",
+        json!({"status": "error", "since": since, "limit": 1000}),
+    )
+    .await;
+    for id in ["acme-nas01", "blue-nas01"] {
+        let backups = ops["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["server_id"] == id && o["type"] == "backup")
+            .count() as u64;
+        assert!(backups > 0, "{id}");
+        assert_eq!(count(id), backups, "{id}");
+    }
+
     let prompts = client.list_all_prompts().await.unwrap();
     let mut names: Vec<&str> = prompts.iter().map(|p| p.name.as_str()).collect();
     names.sort();

@@ -4,6 +4,8 @@
 //! The per-kind adapters (`novabackup.rs`, `backrest.rs`) turn upstream data into [`RunRecord`]s;
 //! everything here is pure and knows nothing about HTTP.
 
+pub mod backrest;
+pub mod novabackup;
 pub mod overview;
 pub mod window;
 
@@ -48,7 +50,7 @@ pub struct RunRecord {
     /// Agent id (NovaBACKUP) or repo id (Backrest), for drill-down.
     pub machine_id: Option<String>,
     pub status: RunStatus,
-    pub started_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
     pub duration_s: Option<f64>,
     pub message: String,
@@ -66,11 +68,14 @@ pub struct RunRecord {
     pub errors: Option<Vec<String>>,
 }
 
-/// Newest first, ties broken by server and run id so the order is stable.
+/// Newest first (runs without a start time last), ties broken by server and run id so the
+/// order is stable.
 pub fn newest_first(a: &serde_json::Value, b: &serde_json::Value) -> std::cmp::Ordering {
     let key = |v: &serde_json::Value| {
         (
-            v["started_at"].as_str().unwrap_or_default().to_owned(),
+            v["started_at"]
+                .as_str()
+                .and_then(|s| DateTime::parse_from_rfc3339(s).ok()),
             v["server_id"].as_str().unwrap_or_default().to_owned(),
             v["run_id"]
                 .as_str()

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use super::RunStatus;
 use crate::store::ServerKind;
 
 /// One thing that gets backed up: a NovaBACKUP agent or a Backrest plan.
@@ -20,6 +21,45 @@ pub struct UnitActivity {
     pub succeeded: usize,
     pub failed: usize,
     pub warnings: usize,
+}
+
+impl UnitActivity {
+    /// A unit with no runs seen yet.
+    pub fn new(
+        tenant_id: Option<String>,
+        unit: String,
+        last_success: Option<DateTime<Utc>>,
+    ) -> Self {
+        UnitActivity {
+            tenant_id,
+            unit,
+            last_success,
+            succeeded: 0,
+            failed: 0,
+            warnings: 0,
+        }
+    }
+
+    /// Takes one run into account: a success moves the last success; runs inside the window
+    /// are counted by status.
+    pub fn record(
+        &mut self,
+        status: RunStatus,
+        started: DateTime<Utc>,
+        window_start: DateTime<Utc>,
+    ) {
+        if status == RunStatus::Success {
+            self.last_success = self.last_success.max(Some(started));
+        }
+        if started >= window_start {
+            match status {
+                RunStatus::Success => self.succeeded += 1,
+                RunStatus::Failed => self.failed += 1,
+                RunStatus::Warning => self.warnings += 1,
+                _ => {}
+            }
+        }
+    }
 }
 
 /// What one server reported.

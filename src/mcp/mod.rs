@@ -3,6 +3,7 @@
 
 mod backrest;
 pub mod errors;
+mod federated;
 mod novabackup;
 mod orientation;
 pub mod output;
@@ -67,6 +68,7 @@ impl Gateway {
         let mut router = Self::orientation_router();
         router += Self::novabackup_router();
         router += Self::backrest_read_router();
+        router += Self::federated_router();
         if settings.writes_enabled() {
             router += Self::backrest_write_router();
         }

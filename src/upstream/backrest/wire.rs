@@ -248,6 +248,16 @@ pub struct Operation {
 pub struct BackupOp {
     pub last_status: BackupProgress,
     pub dry_run: bool,
+    /// Per-file errors restic reported during the backup.
+    pub errors: Vec<BackupItemError>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct BackupItemError {
+    pub item: String,
+    pub during: String,
+    pub message: String,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

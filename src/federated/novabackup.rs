@@ -1,0 +1,192 @@
+//! NovaBACKUP side of the federated answers: failing runs and per-agent activity from job
+//! history, paged to the end of the window (up to the client's documented scan cap).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use super::overview::UnitActivity;
+use super::{RunRecord, RunStatus};
+use crate::store::ServerKind;
+use crate::upstream::novabackup::client::Nova;
+use crate::upstream::novabackup::error::NovaError;
+use crate::upstream::novabackup::odata::{Query, datetime_literal};
+use crate::upstream::novabackup::present::status_label;
+use crate::upstream::novabackup::runlog::{self, Cut, LogMode, Resolved};
+use crate::upstream::novabackup::tenancy::{int, text};
+
+/// Error lines attached to a run with `with_errors`.
+pub const ERROR_LINES: usize = 3;
+
+/// Runs that failed (and warned, when asked) since `since`, newest first; `true` when the scan
+/// stopped at its cap. The newest `with_errors` runs get their first error lines.
+pub async fn failing_runs(
+    nova: &Nova<'_>,
+    since: DateTime<Utc>,
+    include_warnings: bool,
+    with_errors: usize,
+) -> Result<(Vec<RunRecord>, bool), NovaError> {
+    let tenancy = nova.tenancy().await?;
+    let statuses = if include_warnings {
+        "(Status eq 4 or Status eq 2)"
+    } else {
+        "Status eq 4"
+    };
+    let query = Query {
+        filter: Some(format!(
+            "StartDateTime ge {} and {statuses}",
+            datetime_literal(since)
+        )),
+        expand: Some("Agent($select=AgentId,FriendlyName,MachineName)".into()),
+        orderby: Some("StartDateTime desc".into()),
+        ..Query::default()
+    };
+    let mut runs = Vec::new();
+    let end = nova
+        .scan("JobHistories", &query, |row| {
+            let tenant = int(&row, "AgentId").and_then(|a| tenancy.of_agent(a));
+            runs.push(record(&row, tenant));
+            true
+        })
+        .await?;
+    for run in runs.iter_mut().take(with_errors) {
+        run.errors = Some(error_lines(nova, run).await?);
+    }
+    Ok((runs, end.capped))
+}
+
+fn record(row: &Map<String, Value>, tenant_id: Option<String>) -> RunRecord {
+    let code = int(row, "Status");
+    let started_at = time(row, "StartDateTime");
+    let ended_at = time(row, "EndDateTime");
+    let elapsed = int(row, "ElapsedTimeInSeconds").filter(|s| *s > 0);
+    let agent = row.get("Agent").and_then(Value::as_object);
+    let machine = agent
+        .and_then(|a| text(a, "FriendlyName").or_else(|| text(a, "MachineName")))
+        .or_else(|| int(row, "AgentId").map(|id| format!("agent {id}")))
+        .unwrap_or_default();
+    RunRecord {
+        tenant_id,
+        server_kind: ServerKind::Novabackup,
+        job: text(row, "JobName").unwrap_or_default(),
+        job_id: int(row, "JobId").map(|j| j.to_string()),
+        machine,
+        machine_id: int(row, "AgentId").map(|a| a.to_string()),
+        status: status_of(code),
+        started_at,
+        ended_at,
+        duration_s: elapsed
+            .map(|s| s as f64)
+            .or_else(|| Some((ended_at? - started_at?).num_milliseconds() as f64 / 1000.0)),
+        message: code.map_or_else(|| "no status".to_owned(), status_label),
+        run_id: int(row, "JobLogId").map(|r| r.to_string()),
+        operation_id: None,
+        logref: None,
+        errors: None,
+    }
+}
+
+/// The first error lines of a run's log; none when the log is not available.
+async fn error_lines(nova: &Nova<'_>, run: &RunRecord) -> Result<Vec<String>, NovaError> {
+    let Some(run_id) = run.run_id.as_deref().and_then(|r| r.parse().ok()) else {
+        return Ok(Vec::new());
+    };
+    let resolved = Resolved {
+        run_id,
+        resolved_from: "run_id".into(),
+        run: None,
+        tenant_id: run.tenant_id.clone(),
+    };
+    let cut = Cut {
+        tail_count: ERROR_LINES,
+        full_max: ERROR_LINES,
+    };
+    let report = runlog::read(nova, resolved, LogMode::Errors, cut).await?;
+    Ok(report
+        .lines
+        .iter()
+        .filter_map(|l| l.get("Message").and_then(Value::as_str))
+        .take(ERROR_LINES)
+        .map(str::to_owned)
+        .collect())
+}
+
+/// Every agent with its last success and its run counts inside the window. Agents seed their
+/// last success from `LastBackupDate` when that backup succeeded, so an agent idle for longer
+/// than the scanned history still shows its real last success.
+pub async fn agent_activity(
+    nova: &Nova<'_>,
+    window_start: DateTime<Utc>,
+    history_start: DateTime<Utc>,
+) -> Result<(Vec<UnitActivity>, bool), NovaError> {
+    let tenancy = nova.tenancy().await?;
+    let mut agents: HashMap<i64, UnitActivity> = HashMap::new();
+    let mut order = Vec::new();
+    let agent_query = Query {
+        select: Some(
+            "AgentId,FriendlyName,MachineName,GroupId,LastBackupDate,LastBackupStatus".into(),
+        ),
+        orderby: Some("AgentId".into()),
+        ..Query::default()
+    };
+    let agents_end = nova
+        .scan("Agents", &agent_query, |row| {
+            if let Some(id) = int(&row, "AgentId") {
+                let last_success = (int(&row, "LastBackupStatus") == Some(1))
+                    .then(|| time(&row, "LastBackupDate"))
+                    .flatten();
+                order.push(id);
+                let name = text(&row, "FriendlyName")
+                    .or_else(|| text(&row, "MachineName"))
+                    .unwrap_or_else(|| format!("agent {id}"));
+                let unit = UnitActivity::new(tenancy.of_agent_row(&row), name, last_success);
+                agents.insert(id, unit);
+            }
+            true
+        })
+        .await?;
+    let runs_query = Query {
+        filter: Some(format!(
+            "StartDateTime ge {}",
+            datetime_literal(history_start)
+        )),
+        select: Some("JobLogId,AgentId,Status,StartDateTime".into()),
+        orderby: Some("StartDateTime desc".into()),
+        ..Query::default()
+    };
+    let runs_end = nova
+        .scan("JobHistories", &runs_query, |row| {
+            let (Some(agent), Some(started)) = (int(&row, "AgentId"), time(&row, "StartDateTime"))
+            else {
+                return true;
+            };
+            let Some(unit) = agents.get_mut(&agent) else {
+                return true;
+            };
+            unit.record(status_of(int(&row, "Status")), started, window_start);
+            true
+        })
+        .await?;
+    let units = order.iter().filter_map(|id| agents.remove(id)).collect();
+    Ok((units, agents_end.capped || runs_end.capped))
+}
+
+fn status_of(code: Option<i64>) -> RunStatus {
+    match code {
+        Some(1) => RunStatus::Success,
+        Some(2) => RunStatus::Warning,
+        Some(3) => RunStatus::Cancelled,
+        Some(4) => RunStatus::Failed,
+        Some(5) => RunStatus::Running,
+        Some(0 | 6) => RunStatus::Pending,
+        _ => RunStatus::Unknown,
+    }
+}
+
+fn time(row: &Map<String, Value>, key: &str) -> Option<DateTime<Utc>> {
+    row.get(key)
+        .and_then(Value::as_str)
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
