@@ -977,3 +977,28 @@ async fn counters_track_concurrency_across_several_instances() {
     assert_eq!(d.counters().total, 0);
     assert_eq!(doubles[1].counters().total, 0);
 }
+
+#[tokio::test]
+async fn real_bcrypt_checks_basic_passwords() {
+    let mut config = BackrestConfig::new(BackrestDataset::sample(chrono::Utc::now(), "bc", "Acme"))
+        .with_users(&[("gw", "right-pass")]);
+    config.bcrypt_cost = Some(4);
+    let d = BackrestDouble::start(config).unwrap();
+    let c = client();
+    let url = format!("{}/v1.Backrest/GetConfig", d.base_url());
+    let ok = send(
+        c.post(&url)
+            .header("authorization", basic("gw", "right-pass"))
+            .json(&json!({})),
+    )
+    .await;
+    assert_eq!(ok.status, 200);
+    let bad = send(
+        c.post(&url)
+            .header("authorization", basic("gw", "wrong-pass"))
+            .json(&json!({})),
+    )
+    .await;
+    assert_eq!(bad.status, 401);
+    assert_eq!(d.counters().basic, 2);
+}

@@ -35,6 +35,8 @@ const TOKEN_TTL_SECS: i64 = 7 * 24 * 3600;
 pub struct Authenticator {
     mode: AuthMode,
     basic_cost: Duration,
+    /// Real bcrypt hashes per user, when the double runs bcrypt like Backrest does.
+    hashes: Option<Vec<(String, String)>>,
     issued: Mutex<HashSet<String>>,
 }
 
@@ -57,8 +59,21 @@ impl Authenticator {
         Authenticator {
             mode,
             basic_cost,
+            hashes: None,
             issued: Mutex::new(HashSet::new()),
         }
+    }
+
+    /// Checks passwords with real bcrypt at `cost` (Backrest uses Go's default, 10) instead of
+    /// a simulated delay, so the cost of HTTP Basic is real CPU work.
+    pub fn with_bcrypt(mut self, cost: u32) -> Self {
+        let hashes = self
+            .users()
+            .iter()
+            .filter_map(|(u, p)| Some((u.clone(), bcrypt::hash(p, cost).ok()?)))
+            .collect();
+        self.hashes = Some(hashes);
+        self
     }
 
     /// The config's `auth` section (hashes masked like Backrest does).
@@ -79,8 +94,17 @@ impl Authenticator {
         }
     }
 
-    /// Simulated bcrypt comparison: pays the cost when the user exists.
+    /// The bcrypt comparison, real or simulated: pays the cost when the user exists.
     async fn check_password(&self, user: &str, password: &str) -> bool {
+        if let Some(hashes) = &self.hashes {
+            let Some((_, hash)) = hashes.iter().find(|(u, _)| u == user) else {
+                return false;
+            };
+            let (password, hash) = (password.to_owned(), hash.clone());
+            return tokio::task::spawn_blocking(move || bcrypt::verify(password, &hash))
+                .await
+                .is_ok_and(|r| r.unwrap_or(false));
+        }
         let Some((_, expected)) = self.users().iter().find(|(u, _)| u == user) else {
             return false;
         };

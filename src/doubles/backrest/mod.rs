@@ -67,6 +67,8 @@ pub struct BackrestConfig {
     pub dataset: BackrestDataset,
     /// Simulated bcrypt cost per Basic-authenticated request (and once per Login).
     pub basic_auth_cost: Duration,
+    /// When set, passwords are checked with real bcrypt at this cost instead (Backrest uses 10).
+    pub bcrypt_cost: Option<u32>,
     /// How long a Backup call blocks.
     pub backup_duration: Duration,
     /// How long a scheduled repo task, forget or restore takes.
@@ -90,6 +92,7 @@ impl BackrestConfig {
             auth: AuthMode::Disabled,
             dataset,
             basic_auth_cost: Duration::from_millis(20),
+            bcrypt_cost: None,
             backup_duration: Duration::from_millis(300),
             task_duration: Duration::from_millis(100),
             faults: Faults::default(),
@@ -118,7 +121,10 @@ pub struct BackrestDouble {
 impl BackrestDouble {
     /// Starts an instance on a free port (call inside a tokio runtime).
     pub fn start(config: BackrestConfig) -> std::io::Result<BackrestDouble> {
-        let auth = auth::Authenticator::new(config.auth, config.basic_auth_cost);
+        let mut auth = auth::Authenticator::new(config.auth, config.basic_auth_cost);
+        if let Some(cost) = config.bcrypt_cost {
+            auth = auth.with_bcrypt(cost);
+        }
         let mut store = Store::new(config.dataset);
         if let Value::Object(m) = &mut store.config {
             if !config.instance_id.is_empty() {
