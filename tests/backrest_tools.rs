@@ -24,16 +24,13 @@ async fn read_tools_fan_out_with_bearer_auth_and_report_a_down_server() {
     let a = double("nas01", "acme");
     let b = double("nas02", "blue");
     let home = Home::new();
+    let down = common::closed_port();
     write_credentials(
         &home.creds(),
         &[
             entry("br-a", &a.base_url(), Some("acme")),
             entry("br-b", &b.base_url(), Some("blue")),
-            entry(
-                "br-down",
-                &format!("http://127.0.0.1:{}", common::closed_port()),
-                None,
-            ),
+            entry("br-down", &down.url(""), None),
         ],
     );
     let mut secrets = secrets_of(&a);

@@ -222,8 +222,8 @@ async fn test_reports_every_server_and_fails_if_one_does() {
     // Point "gone" at a port nobody listens on, as if the server went away.
     let raw = std::fs::read_to_string(sb.credentials()).unwrap();
     let mut file: serde_json::Value = serde_json::from_str(&raw).unwrap();
-    file["servers"][1]["base_url"] =
-        format!("http://127.0.0.1:{}/managementserver", closed_port()).into();
+    let gone = closed_port();
+    file["servers"][1]["base_url"] = gone.url("/managementserver").into();
     std::fs::write(sb.credentials(), serde_json::to_vec(&file).unwrap()).unwrap();
 
     let out = sb.run(&["test"]);
@@ -427,7 +427,8 @@ async fn distinct_messages_for_each_kind_of_failure() {
     );
     assert!(err.contains("virtual directory"), "{err}");
 
-    let err = try_login(&format!("http://127.0.0.1:{}", closed_port()));
+    let refused = closed_port();
+    let err = try_login(&refused.url(""));
     assert!(err.contains("cannot reach"), "{err}");
 
     let slow = MockServer::start().await;

@@ -15,6 +15,7 @@ use common::mcp::*;
 use serde_json::{Value, json};
 
 struct Fleet {
+    _down: common::ClosedPort,
     nova: NovaDouble,
     backrest: Vec<BackrestDouble>,
     _home: tempfile::TempDir,
@@ -35,6 +36,7 @@ async fn fleet() -> Fleet {
     let home = tempfile::tempdir().unwrap();
     let creds = home.path().join("credentials.json");
     let password = SAMPLE_USERS[0].1;
+    let down = common::closed_port();
     write_credentials(
         &creds,
         &[
@@ -42,11 +44,7 @@ async fn fleet() -> Fleet {
             nova_entry("ms2", &nova.base_url(1), password),
             br::entry("nas-acme", &backrest[0].base_url(), Some(ACME_TENANT)),
             br::entry("nas-blue", &backrest[1].base_url(), Some(BLUE_RIDGE_TENANT)),
-            nova_entry(
-                "down",
-                &format!("http://127.0.0.1:{}/ms", common::closed_port()),
-                password,
-            ),
+            nova_entry("down", &down.url("/ms"), password),
         ],
     );
     let env = vec![
@@ -55,6 +53,7 @@ async fn fleet() -> Fleet {
     ];
     let client = spawn(&["serve"], &env, &home.path().join("err.log")).await;
     Fleet {
+        _down: down,
         nova,
         backrest,
         _home: home,

@@ -223,7 +223,7 @@ async fn fan_out_never_exceeds_the_concurrency_setting() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_that_comes_back_is_used_again() {
-    let port = common::closed_port();
+    let port = common::free_port();
     let fx = Fixture::new();
     let url = format!("http://127.0.0.1:{port}/back");
     write_credentials(&fx.creds(), &[nova_entry("back", &url, PASSWORD)]);

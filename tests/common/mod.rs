@@ -233,10 +233,35 @@ pub async fn backrest_open_double() -> MockServer {
     server
 }
 
-/// A loopback port with nothing listening.
-pub fn closed_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
+/// A loopback port that refuses connections for as long as this value lives: the socket is
+/// bound (so no other test's server can take the port) but never listens.
+pub struct ClosedPort {
+    pub port: u16,
+    _socket: tokio::net::TcpSocket,
+}
+
+impl ClosedPort {
+    /// `http://127.0.0.1:PORT{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+/// A port that was free a moment ago (for a test that starts a server on it later; anything
+/// may take it meanwhile, so prefer [`closed_port`] where the port must stay closed).
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+pub fn closed_port() -> ClosedPort {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.bind("127.0.0.1:0".parse().unwrap()).expect("bind");
+    let port = socket.local_addr().unwrap().port();
+    ClosedPort {
+        port,
+        _socket: socket,
+    }
 }
 
 pub mod backrest;

@@ -93,9 +93,7 @@ pub async fn start(
         .route("/{prefix}/api/Account/Authenticate", post(authenticate))
         .route("/{prefix}/api/Groups", get(groups))
         .with_state(state);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-        .await
-        .expect("bind stub");
+    let listener = bind(port).await;
     let addr = listener.local_addr().unwrap();
     let task = tokio::spawn(async move {
         axum::serve(listener, app).await.ok();
@@ -105,6 +103,22 @@ pub async fn start(
         counters,
         servers,
         task,
+    }
+}
+
+/// Binds `port`, retrying for a while: a port just released (to simulate a server coming back)
+/// can still be held briefly by a socket in the kernel.
+async fn bind(port: u16) -> tokio::net::TcpListener {
+    let mut tries = 0;
+    loop {
+        match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+            Ok(listener) => return listener,
+            Err(_) if port != 0 && tries < 100 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("bind stub on port {port}: {e}"),
+        }
     }
 }
 
