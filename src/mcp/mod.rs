@@ -8,6 +8,7 @@ mod novabackup;
 mod orientation;
 pub mod output;
 mod prompts;
+mod schema;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -75,6 +76,13 @@ impl Gateway {
         if settings.destructive_enabled() {
             router += Self::backrest_destructive_router();
         }
+        for route in router.map.values_mut() {
+            let tool = &mut route.attr;
+            schema::objectify(std::sync::Arc::make_mut(&mut tool.input_schema));
+            if let Some(output) = tool.output_schema.as_mut() {
+                schema::objectify(std::sync::Arc::make_mut(output));
+            }
+        }
         router
     }
 
@@ -103,11 +111,14 @@ pub struct ServeError(String);
 
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for Gateway {
+    // Logging is deprecated after 2025-11-25 but still part of the versions we speak.
+    #[allow(deprecated)]
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(
             ServerCapabilities::builder()
                 .enable_tools()
                 .enable_prompts()
+                .enable_logging()
                 .build(),
         )
         .with_server_info(Implementation::new("backup-mcp", env!("CARGO_PKG_VERSION")))
@@ -116,6 +127,19 @@ impl ServerHandler for Gateway {
 
     fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
         Cow::Borrowed(ProtocolVersion::known_up_to(&ProtocolVersion::V_2025_11_25))
+    }
+
+    /// Accepted so clients that set a level work; the gateway's own logs go to stderr or
+    /// `BACKUP_MCP_LOG_FILE`, and it sends no log notifications. (Logging is deprecated after
+    /// 2025-11-25, the newest protocol version we speak, but still part of it.)
+    #[allow(deprecated)]
+    async fn set_level(
+        &self,
+        request: rmcp::model::SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        tracing::debug!(level = ?request.level, "client set a logging level");
+        Ok(())
     }
 
     async fn list_prompts(

@@ -46,7 +46,7 @@ async def main(binary: str) -> None:
                 bad = await session.call_tool("server_health", {"server_id": "ghost"})
                 assert bad.is_error, bad
                 print("tools/call server_health(ghost): isError as expected")
-    print("python interop: 4 passed, 0 failed")
+    print("interop: 4 passed, 0 failed")
 
 
 if __name__ == "__main__":
