@@ -15,16 +15,11 @@ const MAP: [&str; 4] = ["properties", "patternProperties", "$defs", "definitions
 pub fn objectify(schema: &mut Map<String, Value>) {
     for (key, value) in schema.iter_mut() {
         let key = key.as_str();
-        if ONE.contains(&key) {
-            fix(value);
-        } else if LIST.contains(&key) {
-            if let Value::Array(items) = value {
-                items.iter_mut().for_each(fix);
-            }
-        } else if MAP.contains(&key) {
-            if let Value::Object(children) = value {
-                children.values_mut().for_each(fix);
-            }
+        match value {
+            _ if ONE.contains(&key) => fix(value),
+            Value::Array(items) if LIST.contains(&key) => items.iter_mut().for_each(fix),
+            Value::Object(children) if MAP.contains(&key) => children.values_mut().for_each(fix),
+            _ => {}
         }
     }
 }
