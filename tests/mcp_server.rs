@@ -419,3 +419,31 @@ async fn connect_server_asks_for_missing_details_with_a_form_but_never_the_passw
     assert!(msg.contains("declined"), "{msg}");
     client.cancel().await.ok();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_saved_entry_with_a_broken_ca_is_reported_not_fatal() {
+    let stub = stub::start(0, &[("ok", Behaviour::Healthy)], Duration::ZERO, PASSWORD).await;
+    let fx = Fixture::new();
+    let mut broken = nova_entry("broken", &stub.base_url("ok"), PASSWORD);
+    broken["ca_cert_pem"] =
+        json!("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n");
+    write_credentials(
+        &fx.creds(),
+        &[nova_entry("ok", &stub.base_url("ok"), PASSWORD), broken],
+    );
+    let client = spawn(&["serve"], &fx.env(&[]), &fx.log()).await;
+    let out = call_ok(&client, "server_health", json!({})).await;
+    assert_eq!(out["_meta"]["servers_succeeded"], 1);
+    let failure = &out["_meta"]["failures"][0];
+    assert_eq!(failure["server_id"], "broken");
+    assert!(
+        failure["error"]
+            .as_str()
+            .unwrap()
+            .contains("CA certificate"),
+        "{failure}"
+    );
+    let list = call_ok(&client, "list_servers", json!({})).await;
+    assert_eq!(list["count"], 2);
+    client.cancel().await.ok();
+}

@@ -18,6 +18,9 @@ use crate::upstream::novabackup::tenancy::{int, text};
 
 /// Error lines attached to a run with `with_errors`.
 pub const ERROR_LINES: usize = 3;
+/// Runs per server whose log is read for `with_errors` (one request each, made in turn): the
+/// newest ones; older rows keep `errors` absent so the call stays inside its deadline.
+pub const MAX_LOGS_PER_SERVER: usize = 25;
 
 /// Runs that failed (and warned, when asked) since `since`, newest first; `true` when the scan
 /// stopped at its cap. The newest `with_errors` runs get their first error lines.
@@ -50,7 +53,7 @@ pub async fn failing_runs(
             true
         })
         .await?;
-    for run in runs.iter_mut().take(with_errors) {
+    for run in runs.iter_mut().take(with_errors.min(MAX_LOGS_PER_SERVER)) {
         run.errors = Some(error_lines(nova, run).await?);
     }
     Ok((runs, end.capped))

@@ -99,7 +99,9 @@ pub struct Connection {
     username: String,
     secret: SecretSource,
     password: OnceCell<Option<SecretString>>,
-    client: reqwest::Client,
+    /// The server's HTTP client; a client that could not be built (an unreadable saved CA
+    /// certificate) is kept as its error, so the server stays listed and fails each call with it.
+    client: Result<reqwest::Client, UpstreamError>,
     /// Holding this lock is the right to log in: one login in flight per server.
     credential: Mutex<Option<Credential>>,
     /// One request at a time per server, however many tool calls run.
@@ -107,17 +109,21 @@ pub struct Connection {
 }
 
 impl Connection {
-    pub fn new(entry: &ServerEntry, secret: SecretSource) -> Result<Self, UpstreamError> {
-        Ok(Connection {
+    pub fn new(entry: &ServerEntry, secret: SecretSource) -> Self {
+        Connection {
             kind: entry.kind,
             base: entry.api_base().to_owned(),
             username: entry.username.clone(),
             secret,
             password: OnceCell::new(),
-            client: http::build_client(entry.ca_cert_pem.as_deref())?,
+            client: http::build_client(entry.ca_cert_pem.as_deref()),
             credential: Mutex::new(None),
             slot: Semaphore::new(1),
-        })
+        }
+    }
+
+    fn client(&self) -> Result<&reqwest::Client, UpstreamError> {
+        self.client.as_ref().map_err(Clone::clone)
     }
 
     pub fn base(&self) -> &str {
@@ -200,7 +206,7 @@ impl Connection {
                     })?,
             )
         };
-        let mut builder = self.client.request(request.method.clone(), url);
+        let mut builder = self.client()?.request(request.method.clone(), url);
         if self.kind == ServerKind::Backrest {
             builder = backrest_auth::connect_headers(builder);
         }
@@ -252,21 +258,15 @@ impl Connection {
         let password = self.password().await?;
         let empty = SecretString::from(String::new());
         let password = password.as_ref().unwrap_or(&empty);
+        let client = self.client()?;
         let login = async {
             match self.kind {
                 ServerKind::Novabackup => {
-                    nova_auth::authenticate(
-                        &self.client,
-                        &self.base,
-                        &self.username,
-                        password,
-                        budget,
-                    )
-                    .await
+                    nova_auth::authenticate(client, &self.base, &self.username, password, budget)
+                        .await
                 }
                 ServerKind::Backrest => {
-                    backrest_auth::login(&self.client, &self.base, &self.username, password, budget)
-                        .await
+                    backrest_auth::login(client, &self.base, &self.username, password, budget).await
                 }
             }
         };

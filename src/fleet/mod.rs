@@ -15,7 +15,6 @@ pub use health::Status;
 pub use server::{Origin, Server, ServerFailure};
 
 use crate::store::{CredentialStore, ServerEntry, ServerKind, StoreError};
-use crate::upstream::UpstreamError;
 
 /// Why a selection of servers could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -32,8 +31,6 @@ pub enum FleetError {
     Duplicate(String),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("{0}")]
-    Upstream(#[from] UpstreamError),
 }
 
 /// Which servers a fan-out should ask.
@@ -67,7 +64,7 @@ impl Fleet {
         origin: Origin,
         secret: SecretSource,
     ) -> Result<Arc<Server>, FleetError> {
-        let conn = Connection::new(&entry, secret)?;
+        let conn = Connection::new(&entry, secret);
         let server = Arc::new(Server::new(entry, origin, conn));
         let mut servers = self.servers.write().expect("fleet lock");
         if servers.iter().any(|s| s.id() == server.id()) {

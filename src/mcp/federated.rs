@@ -35,7 +35,8 @@ pub struct FailingArgs {
     /// Also list runs that completed with warnings (default false).
     #[serde(default)]
     pub include_warnings: bool,
-    /// Add the first error lines of each run (default false; one extra read per NovaBACKUP run).
+    /// Add the first error lines of each run (default false). For NovaBACKUP this reads each
+    /// run's log, for the newest 25 runs of each server; Backrest rows carry their errors anyway.
     #[serde(default)]
     pub with_errors: bool,
     /// Rows returned in total (default 200, at most 1000).
