@@ -164,7 +164,7 @@ impl Connection {
                         });
                     }
                     relogged = true;
-                    self.forget(&credential).await;
+                    self.forget(&credential, deadline).await?;
                 }
                 Ok(reply)
                     if request.idempotent
@@ -237,8 +237,8 @@ impl Connection {
     }
 
     /// Drops `used` if it is still the cached credential (another caller may have renewed it).
-    async fn forget(&self, used: &Credential) {
-        let mut guard = self.credential.lock().await;
+    async fn forget(&self, used: &Credential, deadline: Instant) -> Result<(), UpstreamError> {
+        let mut guard = lock_by(&self.credential, deadline, &self.base).await?;
         let same = match (guard.as_ref(), used) {
             (Some(Credential::Bearer(a)), Credential::Bearer(b)) => {
                 a.secret.expose_secret() == b.secret.expose_secret()
@@ -248,6 +248,7 @@ impl Connection {
         if same {
             *guard = None;
         }
+        Ok(())
     }
 
     async fn login(&self, deadline: Instant) -> Result<Credential, UpstreamError> {
