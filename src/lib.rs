@@ -11,6 +11,7 @@ pub mod fanout;
 pub mod federated;
 pub mod fleet;
 pub mod mcp;
+pub mod metrics;
 pub mod policy;
 pub mod prompts;
 pub mod store;

@@ -447,3 +447,62 @@ async fn a_saved_entry_with_a_broken_ca_is_reported_not_fatal() {
     assert_eq!(list["count"], 2);
     client.cancel().await.ok();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn per_tool_metrics_go_to_influxdb_when_configured() {
+    use wiremock::matchers::{header, method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let influx = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v2/write"))
+        .and(query_param("org", "msp"))
+        .and(query_param("bucket", "mcp"))
+        .and(header("authorization", "Token influx-Token-77"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&influx)
+        .await;
+    let fx = Fixture::new();
+    write_credentials(&fx.creds(), &[]);
+    let env = fx.env(&[
+        ("INFLUXDB_URL", &influx.uri()),
+        ("INFLUXDB_ORG", "msp"),
+        ("INFLUXDB_BUCKET", "mcp"),
+        ("INFLUXDB_TOKEN", "influx-Token-77"),
+    ]);
+    let client = spawn(&["serve"], &env, &fx.log()).await;
+    call_ok(&client, "system_info", json!({})).await;
+    call_ok(&client, "server_health", json!({})).await;
+    call_err(&client, "server_health", json!({"server_id": "ghost"})).await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let lines = loop {
+        let received = influx.received_requests().await.unwrap_or_default();
+        let lines: Vec<String> = received
+            .iter()
+            .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+            .collect();
+        if lines.len() >= 3 || Instant::now() > deadline {
+            break lines;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("backup_mcp_tool,tool=system_info,outcome=ok duration_ms=")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(
+            |l| l.contains("tool=server_health,outcome=ok") && l.contains("servers_queried=0i")
+        ),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("tool=server_health,outcome=tool_error")),
+        "{lines:?}"
+    );
+    client.cancel().await.ok();
+    assert!(!fx.stderr().contains("influx-Token-77"));
+}

@@ -14,6 +14,8 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::handler::server::tool::ToolCallContext;
+use rmcp::model::{CallToolRequestParams, CallToolResponse};
 use rmcp::model::{
     GetPromptRequestParams, GetPromptResponse, Implementation, ListPromptsResult,
     PaginatedRequestParams, ProtocolVersion, ServerCapabilities, ServerConfig,
@@ -24,6 +26,7 @@ use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt, tool_ha
 use crate::audit::AuditLog;
 use crate::config::Settings;
 use crate::fleet::Fleet;
+use crate::metrics::{self, Metrics};
 
 pub use errors::ToolError;
 
@@ -44,6 +47,8 @@ pub struct Gateway {
     tool_router: ToolRouter<Gateway>,
     /// Where write attempts are recorded (`BACKUP_MCP_AUDIT_LOG`).
     audit: Arc<AuditLog>,
+    /// Per-tool metrics, when InfluxDB is configured.
+    metrics: Option<Metrics>,
 }
 
 const INSTRUCTIONS: &str = "backup-mcp answers questions about every Backrest and NovaBACKUP \
@@ -56,10 +61,16 @@ impl Gateway {
     pub fn new(ctx: Context) -> Self {
         let tool_router = Self::build_router(&ctx.settings);
         let audit = Arc::new(AuditLog::new(ctx.settings.audit_log.clone()));
+        let metrics = ctx
+            .settings
+            .influx
+            .as_ref()
+            .and_then(Metrics::from_settings);
         Gateway {
             ctx: Arc::new(ctx),
             tool_router,
             audit,
+            metrics,
         }
     }
 
@@ -123,6 +134,23 @@ impl ServerHandler for Gateway {
         )
         .with_server_info(Implementation::new("backup-mcp", env!("CARGO_PKG_VERSION")))
         .with_instructions(INSTRUCTIONS)
+    }
+
+    /// Runs the tool through the router, and records its duration and outcome when metrics
+    /// are configured.
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        let started = std::time::Instant::now();
+        let tool = request.name.clone();
+        let tcc = ToolCallContext::new(self, request, context);
+        let response = self.tool_router.call(tcc).await;
+        if let Some(metrics) = &self.metrics {
+            metrics.record(&metrics::ToolCall::of(&tool, &response, started.elapsed()));
+        }
+        response
     }
 
     fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
