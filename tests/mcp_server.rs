@@ -506,3 +506,27 @@ async fn per_tool_metrics_go_to_influxdb_when_configured() {
     client.cancel().await.ok();
     assert!(!fx.stderr().contains("influx-Token-77"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_that_disappears_after_login_backs_off() {
+    let stub = stub::start(0, &[("gone", Behaviour::Healthy)], Duration::ZERO, PASSWORD).await;
+    let fx = Fixture::new();
+    write_credentials(
+        &fx.creds(),
+        &[nova_entry("gone", &stub.base_url("gone"), PASSWORD)],
+    );
+    let client = spawn(&["serve"], &fx.env(&[]), &fx.log()).await;
+    let out = call_ok(&client, "list_groups", json!({})).await;
+    assert_eq!(out["_meta"]["servers_succeeded"], 1, "{out}");
+    drop(stub); // the server vanishes; the gateway still holds a valid token for it
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut reasons = Vec::new();
+    for _ in 0..3 {
+        let out = call_ok(&client, "list_groups", json!({})).await;
+        reasons.push(failures(&out["_meta"])[0].1.clone());
+    }
+    // The first failure is retried at once, the second starts the back-off, and the cached
+    // token must not reset it: the third call is told "not_connected" without waiting.
+    assert_eq!(reasons, ["unreachable", "unreachable", "not_connected"]);
+    client.cancel().await.ok();
+}

@@ -39,7 +39,13 @@ pub async fn backups_since(
     loop {
         let ops = client.operations(selector.clone(), last_n).await?;
         let complete = ops.len() < last_n;
-        let reaches_past = ops.iter().any(|o| o.unix_time_start_ms.get() < since_ms);
+        // Operations come in id order; the oldest backup in the batch tells whether the batch
+        // reaches back past the window (other kinds, e.g. indexing an old snapshot, can carry
+        // old times with new ids).
+        let reaches_past = ops
+            .iter()
+            .find(|o| o.operation_backup.is_some() && o.unix_time_start_ms.get() > 0)
+            .is_some_and(|o| o.unix_time_start_ms.get() < since_ms);
         if complete || reaches_past || last_n >= MAX_OPERATIONS {
             let truncated = !complete && !reaches_past;
             let backups = ops

@@ -11,13 +11,15 @@ use super::{RunRecord, RunStatus};
 use crate::store::ServerKind;
 use crate::upstream::novabackup::client::Nova;
 use crate::upstream::novabackup::error::NovaError;
-use crate::upstream::novabackup::odata::{Query, datetime_literal};
+use crate::upstream::novabackup::odata::{Query, STABLE_RUN_ORDER, datetime_literal};
 use crate::upstream::novabackup::present::status_label;
 use crate::upstream::novabackup::runlog::{self, Cut, LogMode, Resolved};
 use crate::upstream::novabackup::tenancy::{int, text};
 
 /// Error lines attached to a run with `with_errors`.
 pub const ERROR_LINES: usize = 3;
+/// Log reads stop when less than this is left before the call's deadline.
+const LOG_MARGIN: std::time::Duration = std::time::Duration::from_secs(2);
 /// Runs per server whose log is read for `with_errors` (one request each, made in turn): the
 /// newest ones; older rows keep `errors` absent so the call stays inside its deadline.
 pub const MAX_LOGS_PER_SERVER: usize = 25;
@@ -42,7 +44,7 @@ pub async fn failing_runs(
             datetime_literal(since)
         )),
         expand: Some("Agent($select=AgentId,FriendlyName,MachineName)".into()),
-        orderby: Some("StartDateTime desc".into()),
+        orderby: Some(STABLE_RUN_ORDER.into()),
         ..Query::default()
     };
     let mut runs = Vec::new();
@@ -53,8 +55,20 @@ pub async fn failing_runs(
             true
         })
         .await?;
+    runs.sort_by(|a, b| b.started_at.cmp(&a.started_at));
     for run in runs.iter_mut().take(with_errors.min(MAX_LOGS_PER_SERVER)) {
-        run.errors = Some(error_lines(nova, run).await?);
+        // Keep a margin for the answer itself; rows past it simply carry no error lines.
+        if nova
+            .deadline
+            .saturating_duration_since(std::time::Instant::now())
+            < LOG_MARGIN
+        {
+            break;
+        }
+        match error_lines(nova, run).await {
+            Ok(lines) => run.errors = Some(lines),
+            Err(e) => tracing::debug!(server = nova.server.id(), "run log not read: {e}"),
+        }
     }
     Ok((runs, end.capped))
 }
@@ -155,7 +169,7 @@ pub async fn agent_activity(
             datetime_literal(history_start)
         )),
         select: Some("JobLogId,AgentId,Status,StartDateTime".into()),
-        orderby: Some("StartDateTime desc".into()),
+        orderby: Some(STABLE_RUN_ORDER.into()),
         ..Query::default()
     };
     let runs_end = nova

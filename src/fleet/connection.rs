@@ -131,8 +131,11 @@ impl Connection {
     }
 
     /// Makes sure a usable credential is cached, logging in if needed.
-    pub async fn authorize(&self, deadline: Instant) -> Result<(), UpstreamError> {
-        self.credential(deadline).await.map(drop)
+    /// Returns whether a login happened (`false` when a cached credential was still good).
+    pub async fn authorize(&self, deadline: Instant) -> Result<bool, UpstreamError> {
+        self.credential(deadline)
+            .await
+            .map(|(_, logged_in)| logged_in)
     }
 
     /// Logs in afresh (ignoring any cached token) and returns how long it took.
@@ -151,7 +154,7 @@ impl Connection {
         let mut relogged = false;
         let mut retries = 0;
         loop {
-            let credential = self.credential(deadline).await?;
+            let (credential, _) = self.credential(deadline).await?;
             let outcome = self.send_once(request, &url, &credential, deadline).await;
             match outcome {
                 Ok(reply) if reply.status == 401 => {
@@ -224,16 +227,18 @@ impl Connection {
     }
 
     /// The cached credential, or a fresh one from a login made under the lock.
-    async fn credential(&self, deadline: Instant) -> Result<Credential, UpstreamError> {
+    /// The cached credential, or a fresh one from a login made under the lock; the flag says
+    /// whether that login happened.
+    async fn credential(&self, deadline: Instant) -> Result<(Credential, bool), UpstreamError> {
         let mut guard = lock_by(&self.credential, deadline, &self.base).await?;
         match guard.as_ref() {
             Some(Credential::Bearer(t)) if t.needs_refresh(SystemTime::now()) => {}
-            Some(c) => return Ok(c.clone()),
+            Some(c) => return Ok((c.clone(), false)),
             None => {}
         }
         let fresh = self.login(deadline).await?;
         *guard = Some(fresh.clone());
-        Ok(fresh)
+        Ok((fresh, true))
     }
 
     /// Drops `used` if it is still the cached credential (another caller may have renewed it).

@@ -100,9 +100,15 @@ impl Server {
                 });
             }
         }
-        let result = self.conn.authorize(deadline).await;
-        self.record(&result, true);
-        result.map_err(Into::into)
+        match self.conn.authorize(deadline).await {
+            // A cached token says nothing about the server's health: only a real login (or,
+            // later, a real request) does, so a failing server's back-off keeps growing.
+            Ok(false) => Ok(()),
+            result => {
+                self.record(&result, true);
+                result.map(drop).map_err(Into::into)
+            }
+        }
     }
 
     /// Sends a request and keeps the health up to date.

@@ -13,7 +13,8 @@ pub fn expiry(token: &str) -> Option<SystemTime> {
         .ok()?;
     let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
     let exp = claims.get("exp")?.as_u64()?;
-    Some(UNIX_EPOCH + Duration::from_secs(exp))
+    // An absurd `exp` (beyond what SystemTime can hold) counts as unreadable.
+    UNIX_EPOCH.checked_add(Duration::from_secs(exp))
 }
 
 /// True when `token` has the three dot-separated parts of a compact JWT.
@@ -44,6 +45,12 @@ mod tests {
     fn garbage_has_no_expiry() {
         assert_eq!(expiry("nope"), None);
         assert_eq!(expiry("a.!!!.c"), None);
+        let huge = format!(
+            "h.{}.s",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(format!(r#"{{"exp":{}}}"#, u64::MAX))
+        );
+        assert_eq!(expiry(&huge), None);
         assert!(!looks_like_jwt("<html>"));
         assert!(!looks_like_jwt("a.b"));
     }

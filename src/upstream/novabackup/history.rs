@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::client::Nova;
 use super::error::NovaError;
-use super::odata::{Query, datetime_literal};
+use super::odata::{Query, STABLE_RUN_ORDER, datetime_literal};
 use super::present::status_label;
 use super::tenancy::int;
 
@@ -107,7 +107,7 @@ pub async fn count_runs(
     let query = Query {
         filter: Some(format!("StartDateTime gt {}", datetime_literal(since))),
         select: Some("JobLogId,JobId,AgentId,Status,StartDateTime".into()),
-        orderby: Some("StartDateTime desc".into()),
+        orderby: Some(STABLE_RUN_ORDER.into()),
         ..Query::default()
     };
     let mut counts = ServerCounts {

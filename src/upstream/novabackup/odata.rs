@@ -142,6 +142,11 @@ pub fn string_literal(s: &str) -> String {
 }
 
 /// A bare `DateTimeOffset` literal in UTC with milliseconds.
+/// The order for scans that read every run of a window page by page: oldest first with the run
+/// key as tiebreak, so `$skip` paging neither repeats nor skips rows when many runs share a start
+/// time, and runs that start during the scan land on later pages instead of shifting earlier ones.
+pub const STABLE_RUN_ORDER: &str = "StartDateTime asc,JobLogId asc";
+
 pub fn datetime_literal(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }

@@ -206,7 +206,7 @@ pub async fn job_history(
         None => {}
     }
     if query.orderby.as_deref().is_none_or(|o| o.trim().is_empty()) {
-        query.orderby = Some("StartDateTime desc".into());
+        query.orderby = Some("StartDateTime desc,JobLogId desc".into());
     }
     query.keep_selected(&["JobLogId", "JobId", "AgentId"]);
     let tenancy = nova.tenancy().await?;
