@@ -55,7 +55,7 @@ pub async fn failing_runs(
             true
         })
         .await?;
-    runs.sort_by(|a, b| b.started_at.cmp(&a.started_at));
+    runs.sort_by_key(|r| std::cmp::Reverse(r.started_at));
     for run in runs.iter_mut().take(with_errors.min(MAX_LOGS_PER_SERVER)) {
         // Keep a margin for the answer itself; rows past it simply carry no error lines.
         if nova
