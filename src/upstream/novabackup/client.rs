@@ -143,15 +143,35 @@ impl<'a> Nova<'a> {
     /// A `@odata.nextLink` as a path under this server's base; links elsewhere are refused so
     /// the bearer token never leaves the server.
     fn relative(&self, link: &str) -> Result<String, NovaError> {
-        let base = self.server.entry.api_base();
-        match link.get(..base.len()) {
-            Some(prefix) if prefix.eq_ignore_ascii_case(base) => Ok(link[base.len()..].to_owned()),
-            _ => Err(NovaError::bad_response(format!(
+        same_server_path(self.server.entry.api_base(), link).ok_or_else(|| {
+            NovaError::bad_response(format!(
                 "the server's @odata.nextLink points outside its base URL ({}); not following it",
                 crate::upstream::http::excerpt(link)
-            ))),
-        }
+            ))
+        })
     }
+}
+
+/// The part of `link` after `base` when both name the same scheme, host and port and the link's
+/// path continues the base path at a `/` boundary (compared without case: IIS paths are
+/// case-insensitive); `None` otherwise.
+fn same_server_path(base: &str, link: &str) -> Option<String> {
+    let (base, link) = (url::Url::parse(base).ok()?, url::Url::parse(link).ok()?);
+    let same_origin = base.scheme() == link.scheme()
+        && base.host_str() == link.host_str()
+        && base.port_or_known_default() == link.port_or_known_default();
+    let base_path = base.path().trim_end_matches('/');
+    let path = link.path();
+    let rest = path.get(base_path.len()..)?;
+    let continues = path.get(..base_path.len())?.eq_ignore_ascii_case(base_path)
+        && (rest.is_empty() || rest.starts_with('/'));
+    if !(same_origin && continues) {
+        return None;
+    }
+    Some(match link.query() {
+        Some(q) => format!("{rest}?{q}"),
+        None => rest.to_owned(),
+    })
 }
 
 fn collection_name(resource: &str) -> &str {
@@ -208,6 +228,33 @@ pub fn read_collection(body: Value) -> Result<Page, NovaError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn next_links_must_stay_on_the_same_server_and_base_path() {
+        let base = "https://cmc.example.com/ManagementServer";
+        assert_eq!(
+            same_server_path(
+                base,
+                "https://cmc.example.com/managementserver/api/Agents?$skip=500"
+            )
+            .as_deref(),
+            Some("/api/Agents?$skip=500")
+        );
+        assert_eq!(
+            same_server_path(base, "https://cmc.example.com:443/ManagementServer/api/X").as_deref(),
+            Some("/api/X")
+        );
+        for evil in [
+            "https://cmc.example.com.evil.net/ManagementServer/api/Agents",
+            "https://cmc.example.com:8443/ManagementServer/api/Agents",
+            "http://cmc.example.com/ManagementServer/api/Agents",
+            "https://cmc.example.com/ManagementServerEvil/api/Agents",
+            "https://evil.net/ManagementServer/api/Agents",
+            "not a url",
+        ] {
+            assert_eq!(same_server_path(base, evil), None, "{evil}");
+        }
+    }
     use super::*;
     use serde_json::json;
 
