@@ -393,8 +393,20 @@ async fn connect_server_asks_for_missing_details_with_a_form_but_never_the_passw
     let stub = stub::start(0, &[("ms1", Behaviour::Healthy)], Duration::ZERO, PASSWORD).await;
     let fx = Fixture::new();
     write_credentials(&fx.creds(), &[]);
-    let form =
-        FormFiller::accepting(json!({"base_url": stub.base_url("ms1"), "username": "alice"}));
+    let details = json!({"base_url": stub.base_url("ms1"), "username": "alice"});
+    // Answers the details form, and confirms (or not) sending the environment's password.
+    let answer = move |confirm: bool| {
+        let details = details.clone();
+        FormFiller::new(move |message: &str| {
+            let content = if message.contains("BACKUP_MCP_PASSWORD") {
+                json!({"confirm": confirm})
+            } else {
+                details.clone()
+            };
+            ElicitResult::new(ElicitationAction::Accept).with_content(content)
+        })
+    };
+    let form = answer(true);
     let asked = form.asked.clone();
     let env = fx.env(&[("BACKUP_MCP_PASSWORD", PASSWORD)]);
     let client = spawn_with(form, &["serve"], &env, &fx.log()).await;
@@ -404,13 +416,31 @@ async fn connect_server_asks_for_missing_details_with_a_form_but_never_the_passw
     let out = call_ok(&client, "connect_server", json!({"server_id": "viaform"})).await;
     assert_eq!(out["status"], "up");
     let asked = asked.lock().unwrap().clone();
-    assert_eq!(asked.len(), 1);
+    assert_eq!(
+        asked.len(),
+        2,
+        "the details, then the confirmation of the password's target"
+    );
     let fields = asked[0].1["properties"].as_object().unwrap();
     assert!(fields.contains_key("base_url") && fields.contains_key("username"));
+    for (_, schema) in &asked {
+        let fields = schema["properties"].as_object().unwrap();
+        assert!(
+            !fields.keys().any(|k| k.contains("pass")),
+            "a form asked for a password: {fields:?}"
+        );
+    }
     assert!(
-        !fields.keys().any(|k| k.contains("pass")),
-        "a form asked for a password: {fields:?}"
+        asked[1].0.contains(&stub.base_url("ms1")),
+        "the URL is shown: {}",
+        asked[1].0
     );
+    client.cancel().await.ok();
+
+    // Not confirmed: the environment's password is sent nowhere.
+    let client = spawn_with(answer(false), &["serve"], &env, &fx.log()).await;
+    let msg = call_err(&client, "connect_server", json!({"server_id": "nope"})).await;
+    assert!(msg.contains("was not sent"), "{msg}");
     client.cancel().await.ok();
 
     // A declined form refuses the call.

@@ -2,6 +2,7 @@
 //! into structured tool results. It knows nothing about HTTP.
 
 mod backrest;
+mod confirm;
 pub mod errors;
 mod federated;
 mod novabackup;

@@ -11,10 +11,12 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::confirm::PeerConfirmation;
 use super::output::FanoutOutput;
 use super::{Gateway, ToolError};
 use crate::fanout::{self, Plan, Row};
 use crate::fleet::{Origin, Request, SecretSource, Selection, Server, ServerFailure, Status};
+use crate::policy::{HumanAnswer, HumanConfirmation};
 use crate::store::{SecretRef, ServerEntry, ServerKind, validate_server_id};
 use crate::upstream::UpstreamError;
 
@@ -221,6 +223,7 @@ impl Gateway {
         };
         validate_server_id(&server_id)
             .map_err(|e| ToolError::invalid("server_id", e.to_string()))?;
+        let from_environment = args.password.is_none();
         let password = args
             .password
             .or_else(|| std::env::var("BACKUP_MCP_PASSWORD").ok())
@@ -231,6 +234,9 @@ impl Gateway {
                 "password",
                 "give it as the password argument or set BACKUP_MCP_PASSWORD in the server's environment (it is never asked for through a form)",
             ));
+        }
+        if password.is_some() && from_environment {
+            confirm_environment_password(&peer, &base_url, &username).await?;
         }
         let entry = ServerEntry {
             label: args.label.unwrap_or_else(|| server_id.clone()),
@@ -353,6 +359,27 @@ impl Gateway {
             args.base_url.clone().unwrap_or(form.base_url),
             args.username.clone().unwrap_or(form.username),
         ))
+    }
+}
+
+/// The URL of a session connection may come from the model; before the operator's password from
+/// `BACKUP_MCP_PASSWORD` is sent there, a person confirms the URL when the client can ask.
+async fn confirm_environment_password(
+    peer: &Peer<RoleServer>,
+    base_url: &str,
+    username: &str,
+) -> Result<(), ToolError> {
+    let question = format!(
+        "Log in to {base_url} as {username:?} with the password from BACKUP_MCP_PASSWORD? Confirm only if you trust this address."
+    );
+    match PeerConfirmation(peer).ask(&question).await {
+        HumanAnswer::Confirmed | HumanAnswer::NotSupported => Ok(()),
+        HumanAnswer::Declined | HumanAnswer::Cancelled => Err(ToolError::Refused(format!(
+            "the password from BACKUP_MCP_PASSWORD was not sent to {base_url}: the user declined"
+        ))),
+        HumanAnswer::Failed(why) => Err(ToolError::Refused(format!(
+            "no confirmation to send the password from BACKUP_MCP_PASSWORD to {base_url} ({why})"
+        ))),
     }
 }
 

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::super::{Gateway, ToolError};
 use super::WriteOutput;
-use super::confirm::PeerConfirmation;
+use crate::mcp::confirm::PeerConfirmation;
 use crate::policy::confirm::{check_token, forget_token};
 use crate::policy::{Refusal, restore_path};
 use crate::upstream::backrest::actions::{self, ForgetTarget};

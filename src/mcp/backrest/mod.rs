@@ -2,7 +2,6 @@
 //! writes are enabled) and `destructive` (only with the destructive gate too). Shared here:
 //! picking Backrest servers, running a call on one server, and starting a write session.
 
-mod confirm;
 pub(super) mod destructive;
 pub(super) mod read;
 pub(super) mod write;

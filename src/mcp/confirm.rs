@@ -1,5 +1,6 @@
-//! Asking the human through form elicitation, for destructive calls. The decision about what an
-//! answer means lives in `policy::confirm`; this only talks MCP.
+//! Asking the human through form elicitation: for destructive calls, and before a session
+//! connection sends the environment's password to a URL the model chose. The decision about what
+//! an answer means lives in `policy::confirm`; this only talks MCP.
 
 use std::time::Duration;
 
@@ -16,11 +17,11 @@ const ANSWER_WITHIN: Duration = Duration::from_secs(300);
 
 /// The confirmation form: one checkbox.
 #[derive(Debug, Deserialize, JsonSchema)]
-pub struct DestructiveConfirmation {
-    /// Tick to confirm this destructive action
+pub struct Confirmation {
+    /// Tick to confirm
     pub confirm: bool,
 }
-rmcp::elicit_safe!(DestructiveConfirmation);
+rmcp::elicit_safe!(Confirmation);
 
 /// The client on the other end of this call.
 pub struct PeerConfirmation<'a>(pub &'a Peer<RoleServer>);
@@ -28,12 +29,12 @@ pub struct PeerConfirmation<'a>(pub &'a Peer<RoleServer>);
 impl HumanConfirmation for PeerConfirmation<'_> {
     fn ask<'a>(&'a self, message: &'a str) -> BoxFuture<'a, HumanAnswer> {
         Box::pin(async move {
-            if !super::super::orientation::supports_forms(self.0) {
+            if !super::orientation::supports_forms(self.0) {
                 return HumanAnswer::NotSupported;
             }
             match self
                 .0
-                .elicit_with_timeout::<DestructiveConfirmation>(message, Some(ANSWER_WITHIN))
+                .elicit_with_timeout::<Confirmation>(message, Some(ANSWER_WITHIN))
                 .await
             {
                 Ok(Some(form)) if form.confirm => HumanAnswer::Confirmed,
