@@ -56,9 +56,19 @@ pub fn is_loopback(base_url: &str) -> bool {
         .ok()
         .and_then(|u| u.host().map(|h| h.to_owned()))
     {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        // 0.0.0.0 and :: reach this machine too.
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback() || ip.is_unspecified(),
+        Some(url::Host::Ipv6(ip)) => {
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || ip
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| v4.is_loopback() || v4.is_unspecified())
+        }
+        Some(url::Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
         None => false,
     }
 }
@@ -178,6 +188,15 @@ mod tests {
     fn loopback_hosts() {
         assert!(is_loopback("http://127.0.0.1:9898"));
         assert!(is_loopback("http://localhost/"));
+        for same_host in [
+            "http://0.0.0.0:9898",
+            "http://[::ffff:127.0.0.1]:9898",
+            "http://localhost.:9898",
+            "http://[::]:1",
+            "http://nas.localhost/",
+        ] {
+            assert!(is_loopback(same_host), "{same_host}");
+        }
         assert!(is_loopback("http://[::1]:1"));
         assert!(!is_loopback("https://backrest.example.net"));
     }

@@ -156,7 +156,7 @@ pub async fn send(
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_ascii_lowercase();
-        let body = response.bytes().await.map_err(|e| classify(e, url))?;
+        let body = read_capped(response, url).await?;
         Ok(Reply {
             status,
             content_type,
@@ -171,6 +171,36 @@ pub async fn send(
                 after: Some(timeout),
             })
         })
+}
+
+/// The largest answer read from a server; a bigger one is a bad response, not an out-of-memory.
+pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// Reads the body chunk by chunk, refusing to hold more than [`MAX_BODY_BYTES`].
+async fn read_capped(
+    mut response: reqwest::Response,
+    url: &str,
+) -> Result<bytes::Bytes, UpstreamError> {
+    let too_big = || UpstreamError::BadResponse {
+        detail: format!(
+            "the answer is larger than {} MiB; narrow the query (for example $top or $select)",
+            MAX_BODY_BYTES / 1024 / 1024
+        ),
+    };
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_BODY_BYTES as u64)
+    {
+        return Err(too_big());
+    }
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| classify(e, url))? {
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(too_big());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 /// Turns a transport failure into the error a person can act on.

@@ -23,10 +23,12 @@ pub fn status_label(code: i64) -> String {
 /// `NBXXX-AAAA-BBBB-CCCC` → `***************CCCC`: only the last 4 characters survive.
 pub fn mask_key(key: &str) -> String {
     let chars: Vec<char> = key.chars().collect();
-    let keep = chars.len().min(4);
-    let hidden = if chars.len() > 4 { chars.len() - 4 } else { 0 };
-    let tail: String = chars[chars.len() - keep..].iter().collect();
-    format!("{}{tail}", "*".repeat(hidden.max(4)))
+    // A key of 4 characters or fewer would be shown whole: hide it entirely.
+    if chars.len() <= 4 {
+        return "****".to_owned();
+    }
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{}{tail}", "*".repeat(chars.len() - 4))
 }
 
 /// Masks every license key anywhere in `value` (any property whose name contains
@@ -42,12 +44,21 @@ pub fn mask_license_keys(value: &mut Value) {
 fn mask_in_map(map: &mut Map<String, Value>) {
     for (k, v) in map.iter_mut() {
         if k.to_ascii_lowercase().contains("licensekey") {
-            if let Value::String(s) = v {
-                *s = mask_key(s);
-            }
+            mask_everything(v);
         } else {
             mask_license_keys(v);
         }
+    }
+}
+
+/// Masks every scalar inside a license-key property (a string, a number, or lists of them).
+fn mask_everything(value: &mut Value) {
+    match value {
+        Value::String(s) => *s = mask_key(s),
+        Value::Number(n) => *value = Value::String(mask_key(&n.to_string())),
+        Value::Array(items) => items.iter_mut().for_each(mask_everything),
+        Value::Object(map) => map.values_mut().for_each(mask_everything),
+        Value::Bool(_) | Value::Null => {}
     }
 }
 
@@ -120,7 +131,14 @@ mod tests {
     #[test]
     fn keys_keep_only_their_last_four_characters() {
         assert_eq!(mask_key("NBXXX-AAAA-BBBB-CCCC"), "****************CCCC");
-        assert_eq!(mask_key("abc"), "****abc");
+        assert_eq!(mask_key("abc"), "****");
+        let mut odd =
+            json!({"LicenseKeys": ["NBXXX-1111-2222-3333", 123456789], "LicenseKey": null});
+        mask_license_keys(&mut odd);
+        assert_eq!(
+            odd,
+            json!({"LicenseKeys": ["****************3333", "*****6789"], "LicenseKey": null})
+        );
         let mut v = json!({"BackupClientLicenseKey": "NBXXX-AAAA-BBBB-CCCC",
                            "nested": [{"LicenseKey": "K-123456"}], "Other": "NBXXX"});
         mask_license_keys(&mut v);
