@@ -73,3 +73,31 @@ async fn malformed_json_and_errors_are_reported_per_server() {
     assert_eq!(out["_meta"]["servers_failed"], 0);
     client.cancel().await.ok();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_oversized_answer_is_refused_not_buffered() {
+    use wiremock::matchers::any;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let huge = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_string("x".repeat(33 * 1024 * 1024)))
+        .mount(&huge)
+        .await;
+    let sb = common::Sandbox::new();
+    let out = sb.login(
+        &[
+            "--kind",
+            "novabackup",
+            "--server-id",
+            "big",
+            "--url",
+            &huge.uri(),
+            "--username",
+            "u",
+        ],
+        "pw-big",
+    );
+    assert!(!out.status.success());
+    let err = common::stderr(&out);
+    assert!(err.contains("larger than 32 MiB"), "{err}");
+}
