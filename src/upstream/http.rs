@@ -187,11 +187,12 @@ async fn read_capped(
             MAX_BODY_BYTES / 1024 / 1024
         ),
     };
-    if response
-        .content_length()
-        .is_some_and(|n| n > MAX_BODY_BYTES as u64)
-    {
-        return Err(too_big());
+    match response.content_length() {
+        Some(n) if n > MAX_BODY_BYTES as u64 => return Err(too_big()),
+        // A declared length within the cap is enforced by the HTTP layer: read it in one piece
+        // (no copying of chunks).
+        Some(_) => return response.bytes().await.map_err(|e| classify(e, url)),
+        None => {}
     }
     let mut body = bytes::BytesMut::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| classify(e, url))? {
