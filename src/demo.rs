@@ -134,10 +134,6 @@ impl DemoFleet {
         }
         Ok(fleet)
     }
-
-    pub fn entries(&self) -> impl Iterator<Item = &ServerEntry> {
-        self.entries.iter().map(|(e, _)| e)
-    }
 }
 
 /// The first server hosts the first three customers, the next the following three, and so on.

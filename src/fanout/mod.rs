@@ -7,7 +7,7 @@
 pub mod coverage;
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -139,6 +139,45 @@ where
     }
 }
 
+/// Like [`gather`], for operations that produce one value per server instead of rows (summaries,
+/// lookups): the values of the servers that answered, in saved-server order, with their ids, plus
+/// the coverage of the whole call (its `rows` stay empty).
+pub async fn gather_each<T, F, Fut>(
+    servers: Vec<Arc<Server>>,
+    plan: &Plan,
+    op: F,
+) -> (Vec<(String, T)>, Gathered)
+where
+    F: Fn(Arc<Server>) -> Fut,
+    Fut: Future<Output = Result<T, ServerFailure>>,
+{
+    let position: std::collections::HashMap<String, usize> = servers
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id().to_owned(), i))
+        .collect();
+    let values: Mutex<Vec<(usize, String, T)>> = Mutex::new(Vec::new());
+    let gathered = gather(servers, plan, |server| {
+        let id = server.id().to_owned();
+        let work = op(server);
+        let (values, position) = (&values, &position);
+        async move {
+            let value = work.await?;
+            let at = position.get(&id).copied().unwrap_or(usize::MAX);
+            values
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((at, id, value));
+            Ok(Vec::new())
+        }
+    })
+    .await;
+    let mut values = values.into_inner().unwrap_or_else(|p| p.into_inner());
+    values.sort_by_key(|(at, ..)| *at);
+    let values = values.into_iter().map(|(_, id, v)| (id, v)).collect();
+    (values, gathered)
+}
+
 /// Puts `server_id` and `tenant_id` on a row.
 pub fn tag(server_id: &str, row: Row) -> Value {
     let mut fields = row.fields;
@@ -148,6 +187,16 @@ pub fn tag(server_id: &str, row: Row) -> Value {
         row.tenant_id.map(Value::String).unwrap_or(Value::Null),
     );
     Value::Object(fields)
+}
+
+/// Orders two rows newest first by the RFC 3339 time in `field`; rows without one go last.
+pub fn newest_by_time(a: &Value, b: &Value, field: &str) -> std::cmp::Ordering {
+    let at = |v: &Value| {
+        v.get(field)
+            .and_then(Value::as_str)
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+    };
+    at(b).cmp(&at(a))
 }
 
 /// How rows are ordered before the limit is applied (e.g. newest first).

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::overview::UnitActivity;
@@ -16,6 +16,7 @@ use crate::fleet::Server;
 use crate::store::ServerKind;
 use crate::upstream::backrest::client::BackrestClient;
 use crate::upstream::backrest::error::BackrestError;
+use crate::upstream::backrest::rows::datetime;
 use crate::upstream::backrest::wire::{OpStatus, Operation};
 
 /// The most operations read from one server for one answer (`truncated` past it).
@@ -66,8 +67,8 @@ pub async fn backups_since(
 
 /// A backup operation as a federated run.
 pub fn record(op: &Operation, tenant_id: &str, with_errors: bool) -> RunRecord {
-    let started_at = at(op.unix_time_start_ms.get());
-    let ended_at = at(op.unix_time_end_ms.get());
+    let started_at = datetime(op.unix_time_start_ms.get());
+    let ended_at = datetime(op.unix_time_end_ms.get());
     let backup = op.operation_backup.as_ref();
     let status = status_of(op.status);
     let message = if op.display_message.is_empty() {
@@ -127,7 +128,7 @@ pub fn plan_activity(
         })
         .collect();
     for op in backups {
-        let started = at(op.unix_time_start_ms.get());
+        let started = datetime(op.unix_time_start_ms.get());
         if let (Some(unit), Some(started)) = (units.get_mut(op.plan_id.as_str()), started) {
             unit.record(status_of(op.status), started, window_start);
         }
@@ -148,10 +149,4 @@ fn status_of(status: OpStatus) -> RunStatus {
         OpStatus::Pending => RunStatus::Pending,
         _ => RunStatus::Unknown,
     }
-}
-
-fn at(ms: i64) -> Option<DateTime<Utc>> {
-    (ms > 0)
-        .then(|| Utc.timestamp_millis_opt(ms).single())
-        .flatten()
 }

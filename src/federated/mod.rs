@@ -71,11 +71,8 @@ pub struct RunRecord {
 /// Newest first (runs without a start time last), ties broken by server and run id so the
 /// order is stable.
 pub fn newest_first(a: &serde_json::Value, b: &serde_json::Value) -> std::cmp::Ordering {
-    let key = |v: &serde_json::Value| {
+    let tiebreak = |v: &serde_json::Value| {
         (
-            v["started_at"]
-                .as_str()
-                .and_then(|s| DateTime::parse_from_rfc3339(s).ok()),
             v["server_id"].as_str().unwrap_or_default().to_owned(),
             v["run_id"]
                 .as_str()
@@ -84,5 +81,5 @@ pub fn newest_first(a: &serde_json::Value, b: &serde_json::Value) -> std::cmp::O
                 .to_owned(),
         )
     };
-    key(b).cmp(&key(a))
+    crate::fanout::newest_by_time(a, b, "started_at").then_with(|| tiebreak(b).cmp(&tiebreak(a)))
 }

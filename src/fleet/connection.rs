@@ -126,10 +126,6 @@ impl Connection {
         self.client.as_ref().map_err(Clone::clone)
     }
 
-    pub fn base(&self) -> &str {
-        &self.base
-    }
-
     /// Makes sure a usable credential is cached, logging in if needed.
     /// Returns whether a login happened (`false` when a cached credential was still good).
     pub async fn authorize(&self, deadline: Instant) -> Result<bool, UpstreamError> {

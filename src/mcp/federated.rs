@@ -1,6 +1,5 @@
 //! The federated tools: one question across both kinds of server at once.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
@@ -144,13 +143,11 @@ impl Gateway {
         let stale_before = now - Duration::days(i64::from(stale_days));
         let history_start = since.min(stale_before);
         let servers = self.select_for_federation(&args.server_id, &args.tenant_id, &args.kind)?;
-        let order: Vec<String> = servers.iter().map(|s| s.id().to_owned()).collect();
         let plan = self.plan(None);
         let capped = AtomicBool::new(false);
-        let reports: Mutex<Vec<ServerActivity>> = Mutex::new(Vec::new());
         let cache = &self.ctx.nova_tenancy;
-        let gathered = fanout::gather(servers, &plan, |server| {
-            let (capped, reports) = (&capped, &reports);
+        let (answers, gathered) = fanout::gather_each(servers, &plan, |server| {
+            let capped = &capped;
             async move {
                 let (units, cut) = match server.kind() {
                     ServerKind::Novabackup => {
@@ -165,18 +162,16 @@ impl Gateway {
                     }
                 };
                 capped.fetch_or(cut, Ordering::Relaxed);
-                lock(reports).push(ServerActivity {
+                Ok::<_, ServerFailure>(ServerActivity {
                     server_id: server.id().to_owned(),
                     kind: server.kind(),
                     units,
-                });
-                Ok::<Vec<Row>, ServerFailure>(Vec::new())
+                })
             }
         })
         .await;
         let (_, mut meta) = gathered.finish(fanout::MAX_LIMIT, None);
-        let mut reports = reports.into_inner().unwrap_or_else(|p| p.into_inner());
-        reports.sort_by_key(|r| order.iter().position(|o| *o == r.server_id));
+        let mut reports: Vec<ServerActivity> = answers.into_iter().map(|(_, r)| r).collect();
         if let Some(tenant) = &args.tenant_id {
             for report in &mut reports {
                 report
@@ -221,8 +216,4 @@ impl Gateway {
 fn to_row(record: RunRecord) -> Row {
     let tenant = record.tenant_id.clone();
     Row::from_value(tenant, serde_json::to_value(record).unwrap_or(Value::Null))
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }

@@ -98,10 +98,6 @@ impl Gateway {
         router
     }
 
-    pub fn context(&self) -> &Context {
-        &self.ctx
-    }
-
     /// Serves MCP on stdin/stdout until the client disconnects.
     pub async fn serve_stdio(self) -> Result<(), ServeError> {
         let running = self

@@ -223,29 +223,18 @@ impl Gateway {
         Fut: Future<Output = Result<T, NovaError>> + 'a,
     {
         let servers = self.nova_servers(server_id)?;
-        let order: Vec<String> = servers.iter().map(|s| s.id().to_owned()).collect();
         let plan = self.plan(None);
         let tracker = Tracker::default();
-        let results: Mutex<Vec<(String, T)>> = Mutex::new(Vec::new());
         let cache = &self.ctx.nova_tenancy;
-        let gathered = fanout::gather(servers, &plan, |server| {
+        let (results, gathered) = fanout::gather_each(servers, &plan, |server| {
             let id = server.id().to_owned();
             let work = op(Nova::new(server, plan.deadline, cache));
-            let (tracker, results) = (&tracker, &results);
-            async move {
-                let value = tracker.settle(&id, work.await)?;
-                results
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push((id, value));
-                Ok(Vec::new())
-            }
+            let tracker = &tracker;
+            async move { tracker.settle(&id, work.await) }
         })
         .await;
         tracker.check(&gathered.coverage)?;
         let (_, coverage) = gathered.finish(fanout::MAX_LIMIT, None);
-        let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
-        results.sort_by_key(|(id, _)| order.iter().position(|o| o == id));
         Ok((results, coverage))
     }
 

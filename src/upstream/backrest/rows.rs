@@ -6,12 +6,16 @@ use serde_json::{Map, Value, json};
 use super::scrub;
 use super::wire::{LsEntry, Operation, Snapshot, Summary};
 
+/// Backrest's milliseconds since the epoch as a time; `None` for 0 (Backrest omits unset times).
+pub fn datetime(ms: i64) -> Option<chrono::DateTime<chrono::Utc>> {
+    (ms > 0)
+        .then(|| chrono::DateTime::from_timestamp_millis(ms))
+        .flatten()
+}
+
 /// Milliseconds since the epoch as RFC 3339 (UTC); `null` for 0.
 pub fn time(ms: i64) -> Value {
-    if ms <= 0 {
-        return Value::Null;
-    }
-    chrono::DateTime::from_timestamp_millis(ms)
+    datetime(ms)
         .map(|t| json!(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)))
         .unwrap_or(Value::Null)
 }

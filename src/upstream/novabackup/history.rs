@@ -168,12 +168,7 @@ impl HistorySummary {
 
 /// Orders tagged run rows newest first by `StartDateTime` (rows without one last).
 pub fn newest_first(a: &serde_json::Value, b: &serde_json::Value) -> std::cmp::Ordering {
-    let start = |v: &serde_json::Value| {
-        v.get("StartDateTime")
-            .and_then(serde_json::Value::as_str)
-            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-    };
-    start(b).cmp(&start(a))
+    crate::fanout::newest_by_time(a, b, "StartDateTime")
 }
 
 #[cfg(test)]
