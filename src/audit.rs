@@ -1,34 +1,76 @@
-//! The audit log: one JSON line per write attempt that reaches the policy checks, allowed or
-//! refused, appended and flushed to a 0600 file (`BACKUP_MCP_AUDIT_LOG`). Without a file the
-//! lines go to the tracing log instead.
+//! The audit log: JSON lines about every call of a write tool, appended and flushed to disk in a
+//! 0600 file (`BACKUP_MCP_AUDIT_LOG`). Without a file the lines go to the tracing log instead.
 //!
-//! Before a write is sent the file is opened ([`AuditLog::open`]); if that fails the write is
-//! refused, so nothing is ever changed upstream without a line saying so.
+//! A write that goes ahead leaves two lines sharing an `attempt` id: the `intent`, written and
+//! fsynced before anything is sent upstream (if it cannot be written the write is refused), and
+//! the `outcome` afterwards. A refused call leaves one `outcome` line with `decision: denied`.
+//!
+//! The file must be a regular file owned by this user: it is opened without following a final
+//! symlink and without blocking (a FIFO or device is refused after `fstat`, never waited on), and
+//! every line is written on the blocking pool under a deadline, so a hung filesystem refuses the
+//! write instead of freezing the server.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::Value;
 
-/// The audit line, exactly the design's fields.
+/// How long one line may take to reach the disk before the write it records is refused.
+pub const WRITE_DEADLINE: Duration = Duration::from_secs(5);
+
+/// Which line of an attempt this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Every check passed and the write is about to be sent.
+    Intent,
+    /// What happened: the write's result, or the refusal.
+    Outcome,
+}
+
+/// Whether the policy let the write through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Allowed,
+    Denied,
+}
+
+/// How an attempt ended (absent on the intent line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Sent, and the server accepted it.
+    Ok,
+    /// Sent (or being sent) and it failed.
+    Error,
+    /// Never sent.
+    Refused,
+}
+
+/// One audit line.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditRecord {
     /// RFC 3339, UTC.
     pub ts: String,
+    /// Ties the intent line to its outcome line.
+    pub attempt: String,
+    pub phase: Phase,
     pub tool: String,
+    /// The server the call named (it may not exist).
     pub server_id: String,
-    pub tenant_id: String,
+    /// The target server's tenant; null when the call never got as far as a known server.
+    pub tenant_id: Option<String>,
     /// The tool's arguments (write tools take no secrets).
     pub args: Value,
-    /// `allowed` or `denied`.
-    pub decision: &'static str,
+    pub decision: Decision,
     pub reason: Option<String>,
-    /// `ok` or `error`.
-    pub outcome: &'static str,
+    pub outcome: Option<Outcome>,
     pub operation_id: Option<String>,
     pub duration_ms: u64,
 }
@@ -40,34 +82,36 @@ pub enum AuditError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("the audit log {0} is not a regular file")]
-    NotAFile(PathBuf),
+    #[error("the audit log {path} is {what}, not a regular file; refusing to use it")]
+    NotAFile { path: PathBuf, what: &'static str },
+    #[error(
+        "the audit log {path} belongs to user id {owner}, not to this user; refusing to use it"
+    )]
+    NotOurs { path: PathBuf, owner: u32 },
     #[error("cannot write to the audit log {path}: {source}")]
     Write {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("the audit log {path} did not take a line within {secs}s")]
+    Timeout { path: PathBuf, secs: u64 },
 }
 
 /// Where audit lines go.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct AuditLog {
     path: Option<PathBuf>,
-    /// Serialises lines written from concurrent calls.
-    lock: Mutex<()>,
-}
-
-/// An audit file opened for one write attempt.
-#[derive(Debug)]
-pub struct AuditSink {
-    target: Option<(PathBuf, File)>,
+    deadline: Duration,
+    /// Keeps lines of concurrent calls whole (a short write is never interleaved).
+    lock: Arc<Mutex<()>>,
 }
 
 impl AuditLog {
     pub fn new(path: Option<PathBuf>) -> Self {
         AuditLog {
             path,
-            lock: Mutex::new(()),
+            deadline: WRITE_DEADLINE,
+            lock: Arc::default(),
         }
     }
 
@@ -75,57 +119,118 @@ impl AuditLog {
         self.path.as_deref()
     }
 
-    /// Opens the file for appending (created 0600; looser permissions are tightened).
-    pub fn open(&self) -> Result<AuditSink, AuditError> {
-        let Some(path) = &self.path else {
-            return Ok(AuditSink { target: None });
-        };
-        let open_err = |source| AuditError::Open {
-            path: path.clone(),
-            source,
-        };
-        let file = OpenOptions::new()
-            .append(true)
-            .create(true)
-            .mode(0o600)
-            .open(path)
-            .map_err(open_err)?;
-        let meta = file.metadata().map_err(open_err)?;
-        if !meta.is_file() {
-            return Err(AuditError::NotAFile(path.clone()));
-        }
-        if meta.permissions().mode() & 0o077 != 0 {
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))
-                .map_err(open_err)?;
-        }
-        Ok(AuditSink {
-            target: Some((path.clone(), file)),
-        })
-    }
-
-    /// Appends one line through an opened sink, flushed to disk.
-    pub fn write(&self, sink: &mut AuditSink, record: &AuditRecord) -> Result<(), AuditError> {
+    /// Appends one line and waits until it is on disk, off the async runtime and within the
+    /// deadline. An error means the line may not have been written.
+    pub async fn write(&self, record: &AuditRecord) -> Result<(), AuditError> {
         let mut line = serde_json::to_string(record).unwrap_or_default();
         line.push('\n');
-        let Some((path, file)) = &mut sink.target else {
+        let Some(path) = self.path.clone() else {
             tracing::info!(target: "audit", "{}", line.trim_end());
             return Ok(());
         };
-        let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
-        let write_err = |source| AuditError::Write {
-            path: path.clone(),
-            source,
-        };
-        file.write_all(line.as_bytes()).map_err(write_err)?;
-        file.flush().map_err(write_err)?;
-        file.sync_data().map_err(write_err)
+        let lock = self.lock.clone();
+        let job_path = path.clone();
+        let job = tokio::task::spawn_blocking(move || {
+            let _guard = lock.lock().unwrap_or_else(|p| p.into_inner());
+            append(&job_path, line.as_bytes())
+        });
+        match tokio::time::timeout(self.deadline, job).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(join)) => Err(AuditError::Write {
+                path,
+                source: std::io::Error::other(join.to_string()),
+            }),
+            // The blocked thread is left behind; the write it was for is refused.
+            Err(_) => Err(AuditError::Timeout {
+                path,
+                secs: self.deadline.as_secs(),
+            }),
+        }
     }
+}
 
-    /// Opens and appends in one go (for refused attempts).
-    pub fn append(&self, record: &AuditRecord) -> Result<(), AuditError> {
-        let mut sink = self.open()?;
-        self.write(&mut sink, record)
+/// Opens the file safely, appends `line` in one piece and fsyncs it.
+fn append(path: &Path, line: &[u8]) -> Result<(), AuditError> {
+    let mut file = open(path)?;
+    let write_err = |source| AuditError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    file.write_all(line).map_err(write_err)?;
+    file.sync_data().map_err(write_err)
+}
+
+/// Opens for appending (created 0600): no final symlink followed, no blocking on a FIFO or
+/// device, then refused unless it is a regular file of ours; looser modes are tightened through
+/// the open file, never through the path.
+fn open(path: &Path) -> Result<File, AuditError> {
+    let opened = OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path);
+    let file = match opened {
+        Ok(file) => file,
+        Err(source) => {
+            return Err(
+                match std::fs::symlink_metadata(path).map(|m| m.file_type()) {
+                    Ok(t) if !t.is_file() => AuditError::NotAFile {
+                        path: path.to_owned(),
+                        what: describe(&t),
+                    },
+                    _ => AuditError::Open {
+                        path: path.to_owned(),
+                        source,
+                    },
+                },
+            );
+        }
+    };
+    let open_err = |source| AuditError::Open {
+        path: path.to_owned(),
+        source,
+    };
+    let meta = file.metadata().map_err(open_err)?;
+    if !meta.is_file() {
+        return Err(AuditError::NotAFile {
+            path: path.to_owned(),
+            what: describe(&meta.file_type()),
+        });
     }
+    if meta.uid() != effective_uid() {
+        return Err(AuditError::NotOurs {
+            path: path.to_owned(),
+            owner: meta.uid(),
+        });
+    }
+    if meta.permissions().mode() & 0o077 != 0 {
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(open_err)?;
+    }
+    Ok(file)
+}
+
+fn describe(t: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_symlink() {
+        "a symbolic link"
+    } else if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else {
+        "something else"
+    }
+}
+
+fn effective_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
 }
 
 #[cfg(test)]
@@ -135,39 +240,65 @@ mod tests {
     fn record() -> AuditRecord {
         AuditRecord {
             ts: "2026-01-01T00:00:00Z".into(),
+            attempt: "a1".into(),
+            phase: Phase::Outcome,
             tool: "trigger_backup".into(),
             server_id: "s".into(),
-            tenant_id: "t".into(),
+            tenant_id: Some("t".into()),
             args: serde_json::json!({"plan_id": "p"}),
-            decision: "allowed",
+            decision: Decision::Allowed,
             reason: None,
-            outcome: "ok",
+            outcome: Some(Outcome::Ok),
             operation_id: Some("12".into()),
             duration_ms: 3,
         }
     }
 
-    #[test]
-    fn lines_are_appended_to_a_0600_file() {
+    #[tokio::test]
+    async fn lines_are_appended_to_a_0600_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("audit.jsonl");
         let log = AuditLog::new(Some(path.clone()));
-        log.append(&record()).unwrap();
-        log.append(&record()).unwrap();
+        log.write(&record()).await.unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        log.write(&record()).await.unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.lines().count(), 2);
         let v: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
-        assert_eq!(v.as_object().unwrap().len(), 10);
+        assert_eq!(v.as_object().unwrap().len(), 12);
+        assert_eq!(v["phase"], "outcome");
+        assert_eq!(v["outcome"], "ok");
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600);
+        assert_eq!(mode, 0o600, "a loosened mode is tightened again");
     }
 
-    #[test]
-    fn an_unopenable_file_is_an_error() {
+    #[tokio::test]
+    async fn anything_but_a_regular_file_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let log = AuditLog::new(Some(dir.path().to_path_buf()));
-        assert!(log.open().is_err());
-        let log = AuditLog::new(Some(dir.path().join("missing/dir/audit.jsonl")));
-        assert!(log.open().is_err());
+        let target = dir.path().join("target");
+        std::fs::write(&target, "").unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let cases = [
+            (link, "symbolic link"),
+            (dir.path().to_path_buf(), "directory"),
+            (PathBuf::from("/dev/null"), "device"),
+        ];
+        for (path, what) in cases {
+            let err = AuditLog::new(Some(path.clone()))
+                .write(&record())
+                .await
+                .unwrap_err();
+            assert!(err.to_string().contains(what), "{path:?}: {err}");
+        }
+        let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o644, "the link's target is untouched");
+        assert_eq!(std::fs::read(&target).unwrap(), b"");
+        let missing = dir.path().join("missing/dir/audit.jsonl");
+        assert!(matches!(
+            AuditLog::new(Some(missing)).write(&record()).await,
+            Err(AuditError::Open { .. })
+        ));
     }
 }

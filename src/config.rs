@@ -41,6 +41,8 @@ pub struct Settings {
     pub allow_destructive: bool,
     /// When set, writes to servers of other tenants are refused.
     pub allowed_tenants: Option<BTreeSet<String>>,
+    /// Writes to session-only servers (whose tenant the model named) without an allowlist.
+    pub allow_session_writes: bool,
     /// Restore targets must lie under this directory.
     pub restore_allowed_prefix: PathBuf,
     /// JSONL audit log of every write attempt.
@@ -111,6 +113,9 @@ impl Settings {
                     .map(str::to_owned)
                     .collect()
             });
+        let allow_session_writes = env
+            .bool_var(&["BACKUP_MCP_ALLOW_SESSION_WRITES"])?
+            .unwrap_or(false);
         let restore_allowed_prefix = match env.get(&[
             "BACKUP_MCP_RESTORE_ALLOWED_PREFIX",
             "BACKREST_RESTORE_ALLOWED_PREFIX",
@@ -154,6 +159,7 @@ impl Settings {
             readonly,
             allow_destructive,
             allowed_tenants,
+            allow_session_writes,
             restore_allowed_prefix,
             audit_log: env.path_var(&["BACKUP_MCP_AUDIT_LOG", "BACKREST_AUDIT_LOG"]),
             fanout_concurrency,
@@ -256,6 +262,7 @@ mod tests {
             PathBuf::from("/tmp/backrest-restore/")
         );
         assert_eq!(s.allowed_tenants, None);
+        assert!(!s.allow_session_writes);
         assert_eq!(s.log_filter, DEFAULT_LOG_FILTER);
     }
 

@@ -133,8 +133,8 @@ impl ServerHandler for Gateway {
         .with_instructions(INSTRUCTIONS)
     }
 
-    /// Runs the tool through the router, and records its duration and outcome when metrics
-    /// are configured.
+    /// Runs the tool through the router (auditing write calls it refused before the tool ran),
+    /// and records its duration and outcome when metrics are configured.
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
@@ -142,8 +142,12 @@ impl ServerHandler for Gateway {
     ) -> Result<CallToolResponse, McpError> {
         let started = std::time::Instant::now();
         let tool = request.name.clone();
+        let args = request.arguments.clone();
         let tcc = ToolCallContext::new(self, request, context);
         let response = self.tool_router.call(tcc).await;
+        if let Err(e) = &response {
+            self.audit_unparsed_write(&tool, args.as_ref(), e).await;
+        }
         if let Some(metrics) = &self.metrics {
             metrics.record(&metrics::ToolCall::of(&tool, &response, started.elapsed()));
         }

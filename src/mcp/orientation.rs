@@ -41,6 +41,7 @@ pub struct Gates {
     pub readonly: bool,
     pub allow_destructive: bool,
     pub allowed_tenants: Option<Vec<String>>,
+    pub allow_session_writes: bool,
     pub restore_allowed_prefix: String,
     pub audit_log: bool,
     pub fanout_concurrency: usize,
@@ -138,6 +139,7 @@ impl Gateway {
                     .allowed_tenants
                     .as_ref()
                     .map(|t| t.iter().cloned().collect()),
+                allow_session_writes: s.allow_session_writes,
                 restore_allowed_prefix: s.restore_allowed_prefix.display().to_string(),
                 audit_log: s.audit_log.is_some(),
                 fanout_concurrency: s.fanout_concurrency,

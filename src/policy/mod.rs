@@ -2,9 +2,10 @@
 //!
 //! The gates that decide which tools exist (read-only, destructive) are applied when the tool
 //! router is built (`mcp::Gateway::build_router`, from [`crate::config::Settings`]). Everything a
-//! registered write tool does goes through a [`WriteSession`]: tenant allowlist, confirm token,
-//! restore path guard, human confirmation, then a [`Permit`] that the connector's write calls
-//! require, and one audit line per attempt, allowed or refused.
+//! registered write tool does goes through a [`WriteSession`], begun before its arguments are
+//! validated: tenant rules (allowlist, and who labelled the server), confirm token, restore path
+//! guard, human confirmation, then the intent audit line and the [`Authorized`] proof that the
+//! connector's write calls require, then the outcome line. Every call leaves a line.
 
 pub mod confirm;
 pub mod restore_path;
@@ -12,7 +13,8 @@ pub mod session;
 pub mod tenant;
 
 pub use confirm::{HumanAnswer, HumanConfirmation};
-pub use session::{Authorized, Permit, WriteError, WriteSession};
+pub use session::{Authorized, Executed, Target, WriteError, WriteSession};
+pub use tenant::{Labelled, TenantPolicy};
 
 /// A write refused by a policy check, with the reason the user and the audit line see.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

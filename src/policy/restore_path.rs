@@ -3,11 +3,15 @@
 //! compared by path components so `/tmp/backrest-restore-evil` is outside `/tmp/backrest-restore`.
 //!
 //! Checks are lexical (no `..`, no `//`, no control characters) because the path lives on another
-//! machine. When that machine is this one (a Backrest on loopback), symlinks of the nearest
-//! existing ancestor are resolved too, so a link under the prefix cannot point outside it. The
-//! normalised path is what gets sent.
+//! machine. When that machine may be this one ([`is_this_host`]: a loopback URL, or a name that
+//! resolves to one of our addresses), symlinks of the nearest existing ancestor are resolved too,
+//! so a link under the prefix cannot point outside it; the restore tool runs the guard again right
+//! before sending. The normalised path is what gets sent. Backrest resolves the path itself when it
+//! runs the restore, so a link created after that last check is beyond our reach.
 
+use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use super::Refusal;
 
@@ -50,27 +54,47 @@ pub fn guard(target: &str, prefix: &Path, resolve_symlinks: bool) -> Result<Stri
     Ok(normalised)
 }
 
-/// True when the server's URL points at this machine (so its paths are our paths).
-pub fn is_loopback(base_url: &str) -> bool {
-    match url::Url::parse(base_url)
-        .ok()
-        .and_then(|u| u.host().map(|h| h.to_owned()))
-    {
-        // 0.0.0.0 and :: reach this machine too.
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback() || ip.is_unspecified(),
-        Some(url::Host::Ipv6(ip)) => {
-            ip.is_loopback()
-                || ip.is_unspecified()
-                || ip
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| v4.is_loopback() || v4.is_unspecified())
-        }
+/// How long the name of a Backrest host may take to resolve before it is taken to be this one.
+const RESOLVE_WITHIN: Duration = Duration::from_secs(3);
+
+/// True when the server's URL may point at this machine (so its paths are our paths): a literal
+/// local address, a `localhost` name, or a host name that resolves to an address of this machine.
+/// A name that does not resolve in time counts as local, so the stricter check runs.
+pub async fn is_this_host(base_url: &str) -> bool {
+    let Ok(url) = url::Url::parse(base_url) else {
+        return true;
+    };
+    let port = url.port_or_known_default().unwrap_or(0);
+    match url.host().map(|h| h.to_owned()) {
+        Some(url::Host::Ipv4(ip)) => is_local_address(IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => is_local_address(IpAddr::V6(ip)),
         Some(url::Host::Domain(d)) => {
-            let d = d.trim_end_matches('.').to_ascii_lowercase();
-            d == "localhost" || d.ends_with(".localhost")
+            let name = d.trim_end_matches('.').to_ascii_lowercase();
+            if name == "localhost" || name.ends_with(".localhost") {
+                return true;
+            }
+            match tokio::time::timeout(RESOLVE_WITHIN, tokio::net::lookup_host((d.as_str(), port)))
+                .await
+            {
+                Ok(Ok(addrs)) => {
+                    let addrs: Vec<_> = addrs.collect();
+                    addrs.is_empty() || addrs.iter().any(|a| is_local_address(a.ip()))
+                }
+                Ok(Err(_)) | Err(_) => true,
+            }
         }
-        None => false,
+        None => true,
     }
+}
+
+/// Loopback, unspecified (both reach this machine), or assigned to one of its interfaces (a
+/// socket can be bound to it).
+fn is_local_address(ip: IpAddr) -> bool {
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    };
+    ip.is_loopback() || ip.is_unspecified() || UdpSocket::bind(SocketAddr::new(ip, 0)).is_ok()
 }
 
 fn refuse(target: &str, prefix: &Path, why: &str) -> Refusal {
@@ -184,21 +208,27 @@ mod tests {
         );
     }
 
-    #[test]
-    fn loopback_hosts() {
-        assert!(is_loopback("http://127.0.0.1:9898"));
-        assert!(is_loopback("http://localhost/"));
+    #[tokio::test]
+    async fn this_host_by_address_or_by_name() {
         for same_host in [
+            "http://127.0.0.1:9898",
+            "http://127.0.0.2:9898",
+            "http://localhost/",
+            "http://LOCALHOST./",
             "http://0.0.0.0:9898",
             "http://[::ffff:127.0.0.1]:9898",
-            "http://localhost.:9898",
             "http://[::]:1",
+            "http://[::1]:1",
             "http://nas.localhost/",
+            "http://no-such-host.invalid/",
         ] {
-            assert!(is_loopback(same_host), "{same_host}");
+            assert!(is_this_host(same_host).await, "{same_host}");
         }
-        assert!(is_loopback("http://[::1]:1"));
-        assert!(!is_loopback("https://backrest.example.net"));
+        // The machine's own name resolves to one of its addresses.
+        let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+        assert!(is_this_host(&format!("http://{}:9898", name.trim())).await);
+        assert!(!is_this_host("http://192.0.2.7:9898").await, "TEST-NET-1");
+        assert!(!is_this_host("http://[2001:db8::1]:9898").await);
     }
 
     #[test]

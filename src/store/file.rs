@@ -64,14 +64,20 @@ impl CredentialsFile {
         self.parse(&bytes)
     }
 
-    /// Replaces the file's contents atomically.
-    pub fn save(&self, servers: &[ServerEntry]) -> Result<(), StoreError> {
+    /// The file's directory, created 0700 if missing.
+    pub fn prepare_dir(&self) -> Result<&Path, StoreError> {
         let dir = self
             .path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         create_private_dir(dir).map_err(|e| self.io_error("create the directory of", e))?;
+        Ok(dir)
+    }
+
+    /// Replaces the file's contents atomically (callers changing entries hold the store lock).
+    pub fn save(&self, servers: &[ServerEntry]) -> Result<(), StoreError> {
+        let dir = self.prepare_dir()?;
         let layout = FileLayout {
             version: FILE_VERSION,
             servers: servers.to_vec(),

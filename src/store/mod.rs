@@ -7,14 +7,17 @@
 pub mod entry;
 pub mod file;
 pub mod keyring;
+pub mod lock;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use secrecy::SecretString;
 
 pub use entry::{SecretRef, ServerEntry, ServerKind, validate_base_url, validate_server_id};
 pub use file::CredentialsFile;
 pub use keyring::{Keyring, KeyringError};
+pub use lock::StoreLock;
 
 /// Everything that can go wrong with saved credentials.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +37,15 @@ pub enum StoreError {
     },
     #[error("no saved server has the id {0:?} (see `backup-mcp list`)")]
     UnknownServer(String),
+    #[error(
+        "another backup-mcp is changing {path} (it holds {lock}); gave up after {secs}s. Try again when it has finished",
+        path = .path.display(), lock = .lock.display(), secs = .waited.as_secs_f32()
+    )]
+    Locked {
+        path: PathBuf,
+        lock: PathBuf,
+        waited: Duration,
+    },
     #[error("cannot find a config directory; set BACKUP_MCP_CREDENTIALS_FILE")]
     NoConfigDir,
     #[error(transparent)]
@@ -77,6 +89,8 @@ pub struct Placement {
 pub struct CredentialStore {
     file: CredentialsFile,
     keyring: Keyring,
+    /// How long a change waits for another process's change to finish.
+    lock_wait: Duration,
 }
 
 impl CredentialStore {
@@ -89,7 +103,21 @@ impl CredentialStore {
         Ok(Self {
             file: CredentialsFile::new(path),
             keyring: Keyring,
+            lock_wait: lock::LOCK_WAIT,
         })
+    }
+
+    /// The same store with another bound on waiting for the lock.
+    pub fn with_lock_wait(mut self, wait: Duration) -> Self {
+        self.lock_wait = wait;
+        self
+    }
+
+    /// Takes the cross-process lock every read-modify-write of the file holds (creating the
+    /// file's directory 0700 if needed), waiting at most the store's bound.
+    pub async fn lock(&self) -> Result<StoreLock, StoreError> {
+        self.file.prepare_dir()?;
+        lock::acquire(self.file.path(), self.lock_wait).await
     }
 
     pub fn path(&self) -> &std::path::Path {
@@ -102,13 +130,15 @@ impl CredentialStore {
     }
 
     /// Adds or replaces `entry` (matched by server id), putting `password` where `choice` says.
-    /// The file is read first, so a corrupt or too-open file is never overwritten.
+    /// The file is read first, so a corrupt or too-open file is never overwritten, and under the
+    /// lock, so a concurrent change is never lost.
     pub async fn upsert(
         &self,
         mut entry: ServerEntry,
         password: Option<SecretString>,
         choice: StoreChoice,
     ) -> Result<Placement, StoreError> {
+        let _lock = self.lock().await?;
         let mut servers = self.load()?;
         let previous = servers.iter().position(|s| s.server_id == entry.server_id);
         let placement = match password {
@@ -169,8 +199,9 @@ impl CredentialStore {
         }
     }
 
-    /// Removes an entry and its keyring secret. Unknown ids are an error.
+    /// Removes an entry and its keyring secret (under the lock). Unknown ids are an error.
     pub async fn remove(&self, server_id: &str) -> Result<ServerEntry, StoreError> {
+        let _lock = self.lock().await?;
         let mut servers = self.load()?;
         let i = servers
             .iter()

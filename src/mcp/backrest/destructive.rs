@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::super::{Gateway, ToolError};
-use super::WriteOutput;
+use super::{WriteOutput, audited};
 use crate::mcp::confirm::PeerConfirmation;
 use crate::policy::confirm::{check_token, forget_token};
 use crate::policy::{Refusal, restore_path};
@@ -61,13 +61,15 @@ impl Gateway {
         peer: Peer<RoleServer>,
         Parameters(args): Parameters<ForgetArgs>,
     ) -> Result<Json<WriteOutput>, ToolError> {
-        let server = self.backrest_server(&args.server_id)?;
-        let mut session = self.begin_write("forget_snapshot", &server, json!(args), true)?;
+        let mut session = self.begin_write("forget_snapshot", &args.server_id, json!(args), true);
+        let server = self.write_target(&mut session, &args.server_id).await?;
         let (server, args) = (&server, &args);
-        session.require(check_token(
-            &forget_token(&args.snapshot_id),
-            args.confirm.as_deref(),
-        ))?;
+        session
+            .require(check_token(
+                &forget_token(&args.snapshot_id),
+                args.confirm.as_deref(),
+            ))
+            .await?;
         let resolved = self
             .on_server(server, |deadline| async move {
                 let client = BackrestClient::new(server, deadline);
@@ -80,12 +82,14 @@ impl Gateway {
                 .await
             })
             .await;
-        let target: ForgetTarget = session.require(match resolved {
-            Ok(checked) => checked,
-            Err(e) => Err(Refusal::new(format!(
-                "the snapshot and its plan could not be verified: {e}"
-            ))),
-        })?;
+        let target: ForgetTarget = session
+            .require(match resolved {
+                Ok(checked) => checked,
+                Err(e) => Err(Refusal::new(format!(
+                    "the snapshot and its plan could not be verified: {e}"
+                ))),
+            })
+            .await?;
         let question = format!(
             "Forget snapshot {} of plan {} in repo {} on Backrest server {} (tenant {})? Its data is deleted at the next prune.",
             target.snapshot_id,
@@ -98,7 +102,7 @@ impl Gateway {
             .confirm_with_human(&PeerConfirmation(&peer), &question)
             .await?;
         let target = &target;
-        let id = session
+        let done = session
             .execute(
                 |proof| async move {
                     let deadline = self.ready(server).await?;
@@ -120,10 +124,11 @@ impl Gateway {
         );
         Ok(Json(self.write_output(
             server,
-            id_text(id),
+            id_text(done.value),
             "scheduled",
             message,
             None,
+            done.audit_warning,
         )))
     }
 
@@ -141,22 +146,27 @@ impl Gateway {
         peer: Peer<RoleServer>,
         Parameters(args): Parameters<RestoreArgs>,
     ) -> Result<Json<WriteOutput>, ToolError> {
-        let server = self.backrest_server(&args.server_id)?;
+        let mut session = self.begin_write("restore_snapshot", &args.server_id, json!(args), true);
+        let server = self.write_target(&mut session, &args.server_id).await?;
         let path = args.path.clone().unwrap_or_else(|| "/".into());
-        if !path.starts_with('/') {
-            return Err(ToolError::invalid(
-                "path",
-                "must be absolute inside the snapshot, e.g. / or /home/alice",
-            ));
-        }
-        let mut session = self.begin_write("restore_snapshot", &server, json!(args), true)?;
+        let path = audited(
+            &session,
+            if path.starts_with('/') {
+                Ok(path)
+            } else {
+                Err(ToolError::invalid(
+                    "path",
+                    "must be absolute inside the snapshot, e.g. / or /home/alice",
+                ))
+            },
+        )
+        .await?;
         let server = &server;
-        let on_this_host = restore_path::is_loopback(&server.entry.base_url);
-        let target = session.require(restore_path::guard(
-            &args.target,
-            &self.ctx.settings.restore_allowed_prefix,
-            on_this_host,
-        ))?;
+        let prefix = &self.ctx.settings.restore_allowed_prefix;
+        let on_this_host = restore_path::is_this_host(&server.entry.base_url).await;
+        let target = session
+            .require(restore_path::guard(&args.target, prefix, on_this_host))
+            .await?;
         let question = format!(
             "Restore {path} of snapshot {} (repo {}) on Backrest server {} (tenant {}) into {target}?",
             args.snapshot_id,
@@ -167,6 +177,10 @@ impl Gateway {
         session
             .confirm_with_human(&PeerConfirmation(&peer), &question)
             .await?;
+        // Again, after the human: a symlink made while the form was open is caught here.
+        let target = session
+            .require(restore_path::guard(&target, prefix, on_this_host))
+            .await?;
         let request = RestoreRequest {
             repo_id: &args.repo_id,
             plan_id: args.plan_id.as_deref(),
@@ -175,7 +189,7 @@ impl Gateway {
             target: &target,
         };
         let request = &request;
-        let id = session
+        let done = session
             .execute(
                 |proof| async move {
                     let deadline = self.ready(server).await?;
@@ -190,10 +204,11 @@ impl Gateway {
             format!("restore of {path} into {target} scheduled; follow it with get_operations");
         Ok(Json(self.write_output(
             server,
-            id_text(id),
+            id_text(done.value),
             "scheduled",
             message,
             None,
+            done.audit_warning,
         )))
     }
 }

@@ -1,6 +1,7 @@
 //! Backrest tools, split by what they may do: `read` (always registered), `write` (only when
 //! writes are enabled) and `destructive` (only with the destructive gate too). Shared here:
-//! picking Backrest servers, running a call on one server, and starting a write session.
+//! picking Backrest servers, running a call on one server, and the audited start of every write
+//! (a write call's bad argument, unknown server or unparsable arguments leave a line too).
 
 pub(super) mod destructive;
 pub(super) mod read;
@@ -15,8 +16,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{Gateway, ToolError};
-use crate::fleet::{Selection, Server, ServerFailure};
-use crate::policy::{WriteError, WriteSession};
+use crate::fleet::{Origin, Selection, Server, ServerFailure};
+use crate::policy::{Labelled, Target, TenantPolicy, WriteError, WriteSession};
 use crate::store::ServerKind;
 use crate::upstream::backrest::BackrestError;
 
@@ -26,9 +27,7 @@ impl From<WriteError> for ToolError {
             WriteError::Refused(_) | WriteError::AuditUnavailable(_) => {
                 ToolError::Refused(e.to_string())
             }
-            WriteError::Failed(_) | WriteError::AuditAfterWrite { .. } => {
-                ToolError::Upstream(e.to_string())
-            }
+            WriteError::Failed(_) => ToolError::Upstream(e.to_string()),
         }
     }
 }
@@ -45,6 +44,32 @@ pub struct WriteOutput {
     pub message: String,
     /// The operation as re-read from the server, when available.
     pub operation: Option<Value>,
+    /// Set when the write was done but its audit outcome line could not be written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_warning: Option<String>,
+}
+
+/// Every write tool, for auditing calls whose arguments did not even parse.
+const WRITE_TOOLS: [&str; 5] = [
+    "trigger_backup",
+    "do_repo_task",
+    "cancel_operation",
+    "forget_snapshot",
+    "restore_snapshot",
+];
+
+/// Passes `result` through; an error is audited as the call's refusal first.
+async fn audited<T>(
+    session: &WriteSession<'_>,
+    result: Result<T, ToolError>,
+) -> Result<T, ToolError> {
+    let Err(e) = result else { return result };
+    match session.record_refusal(&e.to_string()).await {
+        Ok(()) => Err(e),
+        Err(lost) => Err(ToolError::Refused(format!(
+            "{e} (and the audit log cannot be written: {lost})"
+        ))),
+    }
 }
 
 impl Gateway {
@@ -100,24 +125,64 @@ impl Gateway {
             .map_err(|e| failure(e.into()))
     }
 
-    /// A write attempt on `server`, past the tenant allowlist.
+    /// A write attempt on the server the call names, audited from here on.
     fn begin_write(
         &self,
         tool: &'static str,
-        server: &Server,
+        server_id: &str,
         args: Value,
         destructive: bool,
-    ) -> Result<WriteSession<'_>, ToolError> {
-        let mut session = WriteSession::begin(
-            &self.audit,
-            tool,
-            server.id(),
-            server.entry.default_tenant(),
-            args,
-            destructive,
-        );
-        session.check_tenant(self.ctx.settings.allowed_tenants.as_ref())?;
-        Ok(session)
+    ) -> WriteSession<'_> {
+        WriteSession::begin(&self.audit, tool, server_id, args, destructive)
+    }
+
+    /// The write's target server, past the tenant rules (each refusal audited).
+    async fn write_target(
+        &self,
+        session: &mut WriteSession<'_>,
+        server_id: &str,
+    ) -> Result<Arc<Server>, ToolError> {
+        let server = audited(session, self.backrest_server(server_id)).await?;
+        let labelled = match server.origin {
+            Origin::Saved => Labelled::ByOperator,
+            Origin::Session => Labelled::ByCaller,
+        };
+        let target = Target {
+            server_id: server.id(),
+            tenant_id: server.entry.default_tenant(),
+            labelled,
+        };
+        let policy = TenantPolicy {
+            allowed: self.ctx.settings.allowed_tenants.as_ref(),
+            allow_session_writes: self.ctx.settings.allow_session_writes,
+        };
+        session.check_target(target, policy).await?;
+        Ok(server)
+    }
+
+    /// A call of a registered write tool that the router refused before the tool ran (its
+    /// arguments did not parse) still leaves a `denied` line.
+    pub(in crate::mcp) async fn audit_unparsed_write(
+        &self,
+        tool: &str,
+        args: Option<&serde_json::Map<String, Value>>,
+        error: &rmcp::ErrorData,
+    ) {
+        let Some(tool) = WRITE_TOOLS.iter().find(|t| **t == tool) else {
+            return;
+        };
+        if !self.tool_router.has_route(tool) {
+            return;
+        }
+        let server_id = args
+            .and_then(|a| a.get("server_id"))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let args = args.cloned().map_or(Value::Null, Value::Object);
+        let session = self.begin_write(tool, server_id, args, false);
+        let _ = session
+            .record_refusal(&format!("invalid arguments: {}", error.message))
+            .await;
     }
 
     /// The deadline of a write's upstream calls, after the server is ready.

@@ -1,5 +1,6 @@
 //! Backrest write tools, registered only when writes are enabled. Each goes through a
-//! `policy::WriteSession` (tenant allowlist, audit) before anything is sent.
+//! `policy::WriteSession` (tenant rules, two-phase audit) from its first line, so even a bad
+//! argument is audited, and nothing is sent before the intent line is on disk.
 
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
@@ -8,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::super::{Gateway, ToolError};
-use super::WriteOutput;
 use super::read::parse_operation_id;
+use super::{WriteOutput, audited};
 use crate::upstream::backrest::actions;
 use crate::upstream::backrest::client::{BackrestClient, RepoTask};
 use crate::upstream::backrest::wire::OpStatus;
@@ -57,10 +58,10 @@ impl Gateway {
         &self,
         Parameters(args): Parameters<BackupArgs>,
     ) -> Result<Json<WriteOutput>, ToolError> {
-        let server = self.backrest_server(&args.server_id)?;
-        let session = self.begin_write("trigger_backup", &server, json!(args), false)?;
+        let mut session = self.begin_write("trigger_backup", &args.server_id, json!(args), false);
+        let server = self.write_target(&mut session, &args.server_id).await?;
         let (server, args) = (&server, &args);
-        let started = session
+        let done = session
             .execute(
                 |proof| async move {
                     let deadline = self.ready(server).await?;
@@ -76,6 +77,7 @@ impl Gateway {
                 |s| s.operation_id.clone(),
             )
             .await?;
+        let started = done.value;
         let message = match &started.operation_id {
             Some(id) => format!(
                 "backup of plan {} started as operation {id}; it keeps running in Backrest (check with get_operations)",
@@ -92,6 +94,7 @@ impl Gateway {
             "started",
             message,
             started.operation.map(Value::Object),
+            done.audit_warning,
         )))
     }
 
@@ -108,16 +111,17 @@ impl Gateway {
         &self,
         Parameters(args): Parameters<RepoTaskArgs>,
     ) -> Result<Json<WriteOutput>, ToolError> {
-        let server = self.backrest_server(&args.server_id)?;
+        let mut session = self.begin_write("do_repo_task", &args.server_id, json!(args), false);
+        let server = self.write_target(&mut session, &args.server_id).await?;
         let task = RepoTask::parse(&args.task).ok_or_else(|| {
             ToolError::invalid(
                 "task",
                 format!("{:?}: use prune, check, stats, unlock or index", args.task),
             )
-        })?;
-        let session = self.begin_write("do_repo_task", &server, json!(args), false)?;
+        });
+        let task = audited(&session, task).await?;
         let (server, args) = (&server, &args);
-        let id = session
+        let done = session
             .execute(
                 |proof| async move {
                     let deadline = self.ready(server).await?;
@@ -128,6 +132,7 @@ impl Gateway {
                 |id| id_text(*id),
             )
             .await?;
+        let id = done.value;
         let message = match id {
             Some(id) => format!(
                 "{} scheduled on repo {} as operation {id}",
@@ -145,6 +150,7 @@ impl Gateway {
             status,
             message,
             None,
+            done.audit_warning,
         )))
     }
 
@@ -161,11 +167,11 @@ impl Gateway {
         &self,
         Parameters(args): Parameters<CancelArgs>,
     ) -> Result<Json<WriteOutput>, ToolError> {
-        let server = self.backrest_server(&args.server_id)?;
-        let id = parse_operation_id(&args.operation_id)?;
-        let session = self.begin_write("cancel_operation", &server, json!(args), false)?;
+        let mut session = self.begin_write("cancel_operation", &args.server_id, json!(args), false);
+        let server = self.write_target(&mut session, &args.server_id).await?;
+        let id = audited(&session, parse_operation_id(&args.operation_id)).await?;
         let server = &server;
-        let result = session
+        let done = session
             .execute(
                 |proof| async move {
                     let deadline = self.ready(server).await?;
@@ -174,6 +180,7 @@ impl Gateway {
                 |_| Some(id.to_string()),
             )
             .await?;
+        let result = done.value;
         let cancelled = matches!(
             result.status,
             OpStatus::UserCancelled | OpStatus::SystemCancelled
@@ -192,6 +199,7 @@ impl Gateway {
             result.status.name(),
             message,
             Some(Value::Object(result.operation)),
+            done.audit_warning,
         )))
     }
 }
@@ -204,6 +212,7 @@ impl Gateway {
         status: &str,
         message: String,
         operation: Option<Value>,
+        audit_warning: Option<String>,
     ) -> WriteOutput {
         WriteOutput {
             server_id: server.id().to_owned(),
@@ -212,6 +221,7 @@ impl Gateway {
             status: status.to_owned(),
             message,
             operation,
+            audit_warning,
         }
     }
 }
