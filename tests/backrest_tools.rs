@@ -417,8 +417,10 @@ async fn write_tools_start_backups_run_tasks_and_cancel() {
         .contains("not_found")
     );
 
-    // Every attempt that reached the policy checks is audited with its outcome.
-    let lines = home.audit_lines();
+    // Every call is audited with its outcome (a bad argument too); allowed ones with an intent first.
+    let all = home.audit_lines();
+    assert_eq!((all[0]["phase"].as_str(), all[0]["attempt"].clone()), (Some("intent"), all[1]["attempt"].clone()));
+    let lines = outcomes(&all);
     let backup = &lines[0];
     assert_eq!(
         (
@@ -440,7 +442,13 @@ async fn write_tools_start_backups_run_tasks_and_cancel() {
             .iter()
             .any(|l| l["tool"] == "trigger_backup" && l["outcome"] == "error")
     );
-    assert_eq!(lines.len(), 12, "{lines:#?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["tool"] == "do_repo_task" && l["outcome"] == "refused" && l["reason"].as_str().unwrap().contains("task"))
+    );
+    assert_eq!(lines.len(), 13, "{lines:#?}");
+    assert_eq!(all.len(), 13 + 12, "an intent line for each of the 12 writes sent");
     assert_no_secret(
         &std::fs::read_to_string(home.audit()).unwrap(),
         &secrets_of(&d),
@@ -500,8 +508,9 @@ async fn destructive_tools_forget_one_snapshot_and_restore_under_the_prefix() {
     );
     assert_eq!(sent["path"], "/");
 
-    let lines = home.audit_lines();
+    let lines = outcomes(&home.audit_lines());
     assert_eq!(lines.len(), 2);
+    assert_eq!(home.audit_lines().len(), 4, "intent and outcome of each");
     assert!(
         lines
             .iter()

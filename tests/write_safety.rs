@@ -329,11 +329,12 @@ async fn writes_to_a_tenant_outside_the_allowlist_are_refused() {
     assert!(ok["operation_id"].is_string());
 
     let lines = home.audit_lines();
-    assert_eq!(lines.len(), 4);
+    assert_eq!(lines.len(), 5);
     assert!(lines[..3].iter().all(|l| l["decision"] == "denied"
         && l["tenant_id"] == "other"
         && l["server_id"] == "br-theirs"));
-    assert_eq!(lines[3]["decision"], "allowed");
+    assert_eq!(lines[3]["phase"], "intent");
+    assert_eq!(lines[4]["decision"], "allowed");
     let text = std::fs::read_to_string(home.audit()).unwrap();
     let mut secrets = secrets_of(&ours);
     secrets.extend(secrets_of(&theirs));

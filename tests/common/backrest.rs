@@ -79,35 +79,9 @@ impl Home {
         }
         env
     }
-    /// Every audit line, parsed, each checked for the design's exact fields.
+    /// Every audit line, parsed, each checked for the documented fields and values.
     pub fn audit_lines(&self) -> Vec<Value> {
-        let text = std::fs::read_to_string(self.audit()).unwrap_or_default();
-        text.lines()
-            .map(|l| {
-                let v: Value = serde_json::from_str(l).expect("audit line is JSON");
-                let mut keys: Vec<&str> =
-                    v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
-                keys.sort();
-                assert_eq!(
-                    keys,
-                    [
-                        "args",
-                        "decision",
-                        "duration_ms",
-                        "operation_id",
-                        "outcome",
-                        "reason",
-                        "server_id",
-                        "tenant_id",
-                        "tool",
-                        "ts"
-                    ]
-                );
-                assert!(["allowed", "denied"].contains(&v["decision"].as_str().unwrap()));
-                assert!(["ok", "error"].contains(&v["outcome"].as_str().unwrap()));
-                v
-            })
-            .collect()
+        audit_lines_of(&self.audit())
     }
     pub fn stderr(&self) -> String {
         std::fs::read_to_string(self.log()).unwrap_or_default()
@@ -147,4 +121,58 @@ pub fn assert_no_secret(text: &str, secrets: &[String]) {
             "secret {s:?} leaked into:\n{text}"
         );
     }
+}
+
+/// The audit lines of a file, parsed, each checked for the documented fields and values: an
+/// `intent` line is allowed and has no outcome yet; an `outcome` line has one.
+pub fn audit_lines_of(path: &std::path::Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).expect("audit line is JSON");
+            let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+            keys.sort();
+            assert_eq!(
+                keys,
+                [
+                    "args",
+                    "attempt",
+                    "decision",
+                    "duration_ms",
+                    "operation_id",
+                    "outcome",
+                    "phase",
+                    "reason",
+                    "server_id",
+                    "tenant_id",
+                    "tool",
+                    "ts"
+                ]
+            );
+            assert!(["allowed", "denied"].contains(&v["decision"].as_str().unwrap()));
+            match v["phase"].as_str().unwrap() {
+                "intent" => {
+                    assert_eq!(v["decision"], "allowed");
+                    assert!(v["outcome"].is_null());
+                }
+                "outcome" => {
+                    let outcome = v["outcome"].as_str().unwrap();
+                    let denied = v["decision"] == "denied";
+                    assert_eq!(denied, outcome == "refused", "{v}");
+                    assert!(["ok", "error", "refused"].contains(&outcome));
+                }
+                other => panic!("unknown phase {other}"),
+            }
+            v
+        })
+        .collect()
+}
+
+/// Only the last line of each attempt (its outcome, or its intent when the outcome is missing).
+pub fn outcomes(lines: &[Value]) -> Vec<Value> {
+    lines
+        .iter()
+        .filter(|l| l["phase"] == "outcome")
+        .cloned()
+        .collect()
 }
