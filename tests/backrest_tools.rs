@@ -419,7 +419,10 @@ async fn write_tools_start_backups_run_tasks_and_cancel() {
 
     // Every call is audited with its outcome (a bad argument too); allowed ones with an intent first.
     let all = home.audit_lines();
-    assert_eq!((all[0]["phase"].as_str(), all[0]["attempt"].clone()), (Some("intent"), all[1]["attempt"].clone()));
+    assert_eq!(
+        (all[0]["phase"].as_str(), all[0]["attempt"].clone()),
+        (Some("intent"), all[1]["attempt"].clone())
+    );
     let lines = outcomes(&all);
     let backup = &lines[0];
     assert_eq!(
@@ -442,13 +445,15 @@ async fn write_tools_start_backups_run_tasks_and_cancel() {
             .iter()
             .any(|l| l["tool"] == "trigger_backup" && l["outcome"] == "error")
     );
-    assert!(
-        lines
-            .iter()
-            .any(|l| l["tool"] == "do_repo_task" && l["outcome"] == "refused" && l["reason"].as_str().unwrap().contains("task"))
-    );
+    assert!(lines.iter().any(|l| l["tool"] == "do_repo_task"
+        && l["outcome"] == "refused"
+        && l["reason"].as_str().unwrap().contains("task")));
     assert_eq!(lines.len(), 13, "{lines:#?}");
-    assert_eq!(all.len(), 13 + 12, "an intent line for each of the 12 writes sent");
+    assert_eq!(
+        all.len(),
+        13 + 12,
+        "an intent line for each of the 12 writes sent"
+    );
     assert_no_secret(
         &std::fs::read_to_string(home.audit()).unwrap(),
         &secrets_of(&d),
