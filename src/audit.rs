@@ -301,4 +301,25 @@ mod tests {
             Err(AuditError::Open { .. })
         ));
     }
+
+    #[tokio::test]
+    async fn a_line_that_cannot_get_through_in_time_is_an_error_not_a_hang() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = AuditLog::new(Some(dir.path().join("audit.jsonl")));
+        log.deadline = Duration::from_millis(200);
+        // Another line is stuck in the filesystem (here: it holds the writer lock for good).
+        let lock = log.lock.clone();
+        let (release, wait_for_release) = std::sync::mpsc::channel::<()>();
+        let holder = std::thread::spawn(move || {
+            let _held = lock.lock().unwrap();
+            let _ = wait_for_release.recv();
+        });
+        std::thread::sleep(Duration::from_millis(50));
+        let started = std::time::Instant::now();
+        let err = log.write(&record()).await.unwrap_err();
+        assert!(matches!(err, AuditError::Timeout { .. }), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(2));
+        drop(release);
+        holder.join().unwrap();
+    }
 }

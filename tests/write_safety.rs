@@ -386,3 +386,310 @@ async fn an_audit_log_that_cannot_be_written_refuses_the_write() {
     assert!(d.state().bodies("Backup").is_empty());
     assert!(d.state().bodies("Cancel").is_empty());
 }
+
+/// Connects `theirs` for the session under a tenant label the caller picked.
+async fn connect_relabelled<H: rmcp::ClientHandler>(
+    client: &rmcp::service::RunningService<rmcp::RoleClient, H>,
+    theirs: &backup_mcp::doubles::backrest::BackrestDouble,
+) {
+    call_ok(
+        client,
+        "connect_server",
+        json!({"server_id": "relabelled", "kind": "backrest", "base_url": theirs.base_url(),
+               "username": USER, "password": PASSWORD, "tenant_id": "acme"}),
+    )
+    .await;
+}
+
+/// Every write tool against the relabelled session server; all must be refused with `why`.
+async fn every_write_is_refused<H: rmcp::ClientHandler>(
+    client: &rmcp::service::RunningService<rmcp::RoleClient, H>,
+    why: &str,
+) {
+    let calls = [
+        (
+            "trigger_backup",
+            json!({"server_id": "relabelled", "plan_id": "daily-home"}),
+        ),
+        (
+            "do_repo_task",
+            json!({"server_id": "relabelled", "repo_id": "nas-local", "task": "prune"}),
+        ),
+        (
+            "cancel_operation",
+            json!({"server_id": "relabelled", "operation_id": "1"}),
+        ),
+        (
+            "forget_snapshot",
+            json!({"server_id": "relabelled", "repo_id": "nas-local", "snapshot_id": "abc", "confirm": "FORGET:abc"}),
+        ),
+        (
+            "restore_snapshot",
+            json!({"server_id": "relabelled", "repo_id": "nas-local", "snapshot_id": "abc", "target": "/tmp/backrest-restore/t1"}),
+        ),
+    ];
+    for (tool, args) in calls {
+        let msg = call_err(client, tool, args).await;
+        assert!(msg.contains(why), "{tool}: {msg}");
+    }
+}
+
+fn writes_received(d: &backup_mcp::doubles::backrest::BackrestDouble) -> usize {
+    ["Backup", "DoRepoTask", "Cancel", "Forget", "Restore"]
+        .iter()
+        .map(|m| d.state().bodies(m).len())
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tenant_named_by_the_caller_never_passes_the_allowlist() {
+    let ours = double("nas01", "acme");
+    let theirs = double("nas02", "other");
+    let home = Home::new();
+    write_credentials(
+        &home.creds(),
+        &[entry("br-ours", &ours.base_url(), Some("acme"))],
+    );
+    let connect = ("BACKUP_MCP_ALLOW_CONNECT", "true".to_owned());
+    let allowlist = ("BACKUP_MCP_ALLOWED_TENANTS", "acme".to_owned());
+    let opt_in = ("BACKUP_MCP_ALLOW_SESSION_WRITES", "true".to_owned());
+
+    // With an allowlist, a session server is refused even with the opt-in.
+    for extra in [
+        vec![connect.clone(), allowlist.clone()],
+        vec![connect.clone(), allowlist.clone(), opt_in.clone()],
+    ] {
+        let env = destructive_env(&home, &extra);
+        let accepting = FormFiller::accepting(json!({"confirm": true}));
+        let client = spawn_with(accepting, &["serve"], &env, &home.log()).await;
+        connect_relabelled(&client, &theirs).await;
+        every_write_is_refused(&client, "named by the caller").await;
+        // The saved server of the same tenant still takes writes.
+        call_ok(
+            &client,
+            "do_repo_task",
+            json!({"server_id": "br-ours", "repo_id": "nas-local", "task": "check"}),
+        )
+        .await;
+        client.cancel().await.ok();
+    }
+    assert_eq!(
+        writes_received(&theirs),
+        0,
+        "nothing reached the other tenant"
+    );
+
+    // Without an allowlist, session writes are off unless opted in.
+    let env = destructive_env(&home, std::slice::from_ref(&connect));
+    let client = spawn_with(
+        FormFiller::accepting(json!({"confirm": true})),
+        &["serve"],
+        &env,
+        &home.log(),
+    )
+    .await;
+    connect_relabelled(&client, &theirs).await;
+    every_write_is_refused(&client, "BACKUP_MCP_ALLOW_SESSION_WRITES=true").await;
+    client.cancel().await.ok();
+    assert_eq!(writes_received(&theirs), 0);
+
+    let lines = home.audit_lines();
+    let relabelled: Vec<_> = lines
+        .iter()
+        .filter(|l| l["server_id"] == "relabelled")
+        .collect();
+    assert_eq!(relabelled.len(), 15, "one line per refused call");
+    for l in &relabelled {
+        assert_eq!(l["decision"], "denied");
+        assert_eq!(l["tenant_id"], "acme");
+        assert!(
+            l["reason"].as_str().unwrap().contains("connect_server"),
+            "the line says why: {l}"
+        );
+    }
+
+    // The opt-in without an allowlist lets the operator's choice through.
+    let env = destructive_env(&home, &[connect, opt_in]);
+    let client = spawn(&["serve"], &env, &home.log()).await;
+    connect_relabelled(&client, &theirs).await;
+    let out = call_ok(
+        &client,
+        "do_repo_task",
+        json!({"server_id": "relabelled", "repo_id": "nas-local", "task": "check"}),
+    )
+    .await;
+    assert!(out["operation_id"].is_string());
+    assert_eq!(theirs.state().bodies("DoRepoTask").len(), 1);
+    client.cancel().await.ok();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_call_of_a_write_tool_leaves_an_audit_line() {
+    let d = double("nas01", "acme");
+    let home = Home::new();
+    write_credentials(&home.creds(), &[entry("br-a", &d.base_url(), Some("acme"))]);
+    let client = spawn(&["serve"], &destructive_env(&home, &[]), &home.log()).await;
+    let refused = [
+        (
+            "trigger_backup",
+            json!({"server_id": "nope", "plan_id": "daily-home"}),
+            "unknown server_id",
+        ),
+        (
+            "do_repo_task",
+            json!({"server_id": "br-a", "repo_id": "nas-local", "task": "rm -rf"}),
+            "task",
+        ),
+        (
+            "cancel_operation",
+            json!({"server_id": "br-a", "operation_id": "-3"}),
+            "operation_id",
+        ),
+        (
+            "restore_snapshot",
+            json!({"server_id": "br-a", "repo_id": "nas-local", "snapshot_id": "abc", "path": "etc", "target": "/tmp/backrest-restore/x"}),
+            "path",
+        ),
+    ];
+    for (tool, args, why) in &refused {
+        let msg = call_err(&client, tool, args.clone()).await;
+        assert!(msg.contains(why), "{tool}: {msg}");
+    }
+    // Arguments that do not even parse are refused by the protocol layer, and audited too.
+    let params = rmcp::model::CallToolRequestParams::new("forget_snapshot").with_arguments(
+        json!({"server_id": "br-a", "snapshot_id": 7})
+            .as_object()
+            .cloned()
+            .unwrap(),
+    );
+    let parse = client.call_tool(params).await;
+    assert!(
+        parse.is_err() || parse.as_ref().unwrap().is_error == Some(true),
+        "{parse:?}"
+    );
+    assert_eq!(writes_received(&d), 0);
+
+    let lines = home.audit_lines();
+    assert_eq!(lines.len(), refused.len() + 1, "{lines:#?}");
+    for (line, (tool, args, why)) in lines.iter().zip(&refused) {
+        assert_eq!(line["tool"], *tool);
+        assert_eq!(line["decision"], "denied");
+        for (k, v) in args.as_object().unwrap() {
+            assert_eq!(&line["args"][k], v, "{line}");
+        }
+        assert!(line["reason"].as_str().unwrap().contains(why), "{line}");
+    }
+    assert!(lines[0]["tenant_id"].is_null(), "no such server, no tenant");
+    assert_eq!(lines[1]["tenant_id"], "acme");
+    let last = &lines[refused.len()];
+    assert_eq!(last["tool"], "forget_snapshot");
+    assert_eq!(last["server_id"], "br-a");
+    assert!(
+        last["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("invalid arguments")
+    );
+    client.cancel().await.ok();
+}
+
+/// Host names of this machine besides the literal address: `localhost` spelled both ways, and
+/// every name /etc/hosts maps to a 127.x address.
+fn names_of_this_host() -> Vec<String> {
+    let mut names = vec!["localhost".to_owned(), "localhost.".to_owned()];
+    let hosts = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
+    for line in hosts.lines() {
+        let mut fields = line.split('#').next().unwrap().split_whitespace();
+        if fields.next().is_some_and(|ip| ip.starts_with("127.")) {
+            names.extend(fields.map(str::to_owned));
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_restore_guard_knows_this_host_by_name_and_checks_again_after_the_human() {
+    let d = double("nas01", "acme");
+    let home = Home::new();
+    let prefix = home.dir.path().join("backrest-restore");
+    let outside = home.dir.path().join("outside");
+    std::fs::create_dir(&prefix).unwrap();
+    std::fs::create_dir(&outside).unwrap();
+    std::os::unix::fs::symlink(&outside, prefix.join("link")).unwrap();
+    let port = d.addr().port();
+    let names = names_of_this_host();
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    assert!(
+        names.len() > 2,
+        "only localhost found in /etc/hosts: {names:?}"
+    );
+    let mut servers = vec![entry("br-0", &d.base_url(), Some("acme"))];
+    for (i, name) in names.iter().enumerate() {
+        servers.push(entry(
+            &format!("br-{}", i + 1),
+            &format!("http://{name}:{port}"),
+            Some("acme"),
+        ));
+    }
+    write_credentials(&home.creds(), &servers);
+    let env = destructive_env(
+        &home,
+        &[(
+            "BACKUP_MCP_RESTORE_ALLOWED_PREFIX",
+            format!("{}/", prefix.display()),
+        )],
+    );
+
+    // A link under the prefix that leads outside, on a Backrest named rather than numbered.
+    let accepting = FormFiller::accepting(json!({"confirm": true}));
+    let client = spawn_with(accepting, &["serve"], &env, &home.log()).await;
+    for i in 1..=names.len() {
+        let msg = call_err(
+            &client,
+            "restore_snapshot",
+            json!({"server_id": format!("br-{i}"), "repo_id": "nas-local", "snapshot_id": "abc",
+                   "target": format!("{}/link/ticket", prefix.display())}),
+        )
+        .await;
+        assert!(msg.contains("symlink"), "{}: {msg}", names[i - 1]);
+    }
+    client.cancel().await.ok();
+    eprintln!("names tried: {names:?} (hostname {})", hostname.trim());
+
+    // The link appears while the person is looking at the confirmation form.
+    let late = prefix.join("late");
+    let (late_link, to) = (late.clone(), outside.clone());
+    let racing = FormFiller::new(move |_| {
+        std::os::unix::fs::symlink(&to, &late_link).unwrap();
+        ElicitResult::new(ElicitationAction::Accept).with_content(json!({"confirm": true}))
+    });
+    let client = spawn_with(racing.clone(), &["serve"], &env, &home.log()).await;
+    let snap = first_snapshot(&client, "daily-home").await;
+    let msg = call_err(
+        &client,
+        "restore_snapshot",
+        json!({"server_id": "br-0", "repo_id": "b2-offsite", "snapshot_id": snap["snapshot_id"],
+               "target": format!("{}/ticket", late.display())}),
+    )
+    .await;
+    assert!(msg.contains("symlink"), "{msg}");
+    assert_eq!(
+        racing.asked.lock().unwrap().len(),
+        1,
+        "the human was asked first"
+    );
+    assert!(
+        d.state().bodies("Restore").is_empty(),
+        "no restore was sent"
+    );
+    assert!(std::fs::read_dir(&outside).unwrap().next().is_none());
+    let last = home.audit_lines().pop().unwrap();
+    assert_eq!(last["decision"], "denied");
+    assert!(
+        last["reason"].as_str().unwrap().contains("symlink"),
+        "{last}"
+    );
+    client.cancel().await.ok();
+}

@@ -144,10 +144,9 @@ impl ServerHandler for Gateway {
         let tool = request.name.clone();
         let args = request.arguments.clone();
         let tcc = ToolCallContext::new(self, request, context);
-        let response = self.tool_router.call(tcc).await;
-        if let Err(e) = &response {
-            self.audit_unparsed_write(&tool, args.as_ref(), e).await;
-        }
+        let response = self
+            .audit_unbegun_writes(&tool, args, self.tool_router.call(tcc))
+            .await;
         if let Some(metrics) = &self.metrics {
             metrics.record(&metrics::ToolCall::of(&tool, &response, started.elapsed()));
         }

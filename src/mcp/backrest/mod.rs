@@ -7,10 +7,12 @@ pub(super) mod destructive;
 pub(super) mod read;
 pub(super) mod write;
 
+use std::cell::Cell;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
+use rmcp::model::CallToolResponse;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
@@ -47,6 +49,11 @@ pub struct WriteOutput {
     /// Set when the write was done but its audit outcome line could not be written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audit_warning: Option<String>,
+}
+
+tokio::task_local! {
+    /// Set by [`Gateway::begin_write`]: the write tool's handler ran (its arguments parsed).
+    static WRITE_BEGUN: Cell<bool>;
 }
 
 /// Every write tool, for auditing calls whose arguments did not even parse.
@@ -133,6 +140,7 @@ impl Gateway {
         args: Value,
         destructive: bool,
     ) -> WriteSession<'_> {
+        let _ = WRITE_BEGUN.try_with(|begun| begun.set(true));
         WriteSession::begin(&self.audit, tool, server_id, args, destructive)
     }
 
@@ -160,29 +168,50 @@ impl Gateway {
         Ok(server)
     }
 
-    /// A call of a registered write tool that the router refused before the tool ran (its
-    /// arguments did not parse) still leaves a `denied` line.
-    pub(in crate::mcp) async fn audit_unparsed_write(
+    /// Runs a tool call; a call of a registered write tool that never reached its handler (the
+    /// router refused its arguments) still leaves a `denied` line.
+    pub(in crate::mcp) async fn audit_unbegun_writes(
         &self,
         tool: &str,
-        args: Option<&serde_json::Map<String, Value>>,
-        error: &rmcp::ErrorData,
-    ) {
-        let Some(tool) = WRITE_TOOLS.iter().find(|t| **t == tool) else {
-            return;
+        args: Option<serde_json::Map<String, Value>>,
+        call: impl Future<Output = Result<CallToolResponse, rmcp::ErrorData>>,
+    ) -> Result<CallToolResponse, rmcp::ErrorData> {
+        let Some(tool) = WRITE_TOOLS
+            .iter()
+            .find(|t| **t == tool && self.tool_router.has_route(t))
+        else {
+            return call.await;
         };
-        if !self.tool_router.has_route(tool) {
-            return;
-        }
-        let server_id = args
-            .and_then(|a| a.get("server_id"))
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let args = args.cloned().map_or(Value::Null, Value::Object);
-        let session = self.begin_write(tool, server_id, args, false);
-        let _ = session
-            .record_refusal(&format!("invalid arguments: {}", error.message))
+        let (response, begun) = WRITE_BEGUN
+            .scope(Cell::new(false), async {
+                let response = call.await;
+                (response, WRITE_BEGUN.with(Cell::get))
+            })
             .await;
+        if !begun {
+            let why = match &response {
+                Err(e) => e.message.to_string(),
+                Ok(CallToolResponse::Complete(r)) => r
+                    .content
+                    .first()
+                    .and_then(|c| c.as_text())
+                    .map(|t| t.text.clone())
+                    .unwrap_or_default(),
+                Ok(_) => "the call did not reach the tool".to_owned(),
+            };
+            let server_id = args
+                .as_ref()
+                .and_then(|a| a.get("server_id"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            let args = args.map_or(Value::Null, Value::Object);
+            let session = WriteSession::begin(&self.audit, tool, &server_id, args, false);
+            let _ = session
+                .record_refusal(&format!("invalid arguments: {why}"))
+                .await;
+        }
+        response
     }
 
     /// The deadline of a write's upstream calls, after the server is ready.
