@@ -222,3 +222,22 @@ impl Gateway {
         Ok(deadline)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_write_tool_is_listed_for_the_audit_of_unparsable_calls() {
+        let mut registered: Vec<String> = Gateway::backrest_write_router()
+            .list_all()
+            .into_iter()
+            .chain(Gateway::backrest_destructive_router().list_all())
+            .map(|t| t.name.to_string())
+            .collect();
+        registered.sort();
+        let mut listed = WRITE_TOOLS.map(str::to_owned).to_vec();
+        listed.sort();
+        assert_eq!(registered, listed);
+    }
+}
