@@ -84,7 +84,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_logging(&settings);
+    backup_mcp::secrets::register_env_password();
+    backup_mcp::logging::init(&settings);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -99,7 +100,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             if !failure.message.is_empty() {
-                eprintln!("backup-mcp: {}", failure.message);
+                eprintln!(
+                    "backup-mcp: {}",
+                    backup_mcp::secrets::scrub(&failure.message)
+                );
             }
             ExitCode::from(failure.code)
         }
@@ -122,27 +126,4 @@ async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
 /// Parses `--credential-store`.
 pub fn parse_store_choice(s: &str) -> Result<StoreChoice, String> {
     s.parse()
-}
-
-/// Logs go to stderr (stdout belongs to MCP) or to `BACKUP_MCP_LOG_FILE`, never with colours.
-fn init_logging(settings: &Settings) {
-    use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_new(&settings.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(false)
-        .with_target(false);
-    let file = settings.log_file.as_ref().and_then(|path| {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(|e| eprintln!("backup-mcp: cannot open log file {}: {e}", path.display()))
-            .ok()
-    });
-    match file {
-        Some(file) => builder.with_writer(std::sync::Mutex::new(file)).init(),
-        None => builder.with_writer(std::io::stderr).init(),
-    }
 }

@@ -39,6 +39,9 @@ pub struct Settings {
     pub readonly: bool,
     /// Registers forget/restore; only effective with `readonly == false`.
     pub allow_destructive: bool,
+    /// Registers `connect_server`: off by default, since a model that follows injected text could
+    /// otherwise use it to probe the operator's network.
+    pub allow_connect: bool,
     /// When set, writes to servers of other tenants are refused.
     pub allowed_tenants: Option<BTreeSet<String>>,
     /// Writes to session-only servers (whose tenant the model named) without an allowlist.
@@ -104,6 +107,9 @@ impl Settings {
         let allow_destructive = env
             .bool_var(&["BACKUP_MCP_ALLOW_DESTRUCTIVE", "BACKREST_ALLOW_DESTRUCTIVE"])?
             .unwrap_or(false);
+        let allow_connect = env
+            .bool_var(&["BACKUP_MCP_ALLOW_CONNECT"])?
+            .unwrap_or(false);
         let allowed_tenants = env
             .get(&["BACKUP_MCP_ALLOWED_TENANTS", "MCP_ALLOWED_TENANT_IDS"])
             .map(|(_, v)| {
@@ -158,6 +164,7 @@ impl Settings {
         Ok(Settings {
             readonly,
             allow_destructive,
+            allow_connect,
             allowed_tenants,
             allow_session_writes,
             restore_allowed_prefix,

@@ -34,6 +34,8 @@ impl Fixture {
                 self.creds().display().to_string(),
             ),
             ("HOME", self.dir.path().display().to_string()),
+            // These tests exercise connect_server, which is off by default.
+            ("BACKUP_MCP_ALLOW_CONNECT", "true".to_owned()),
         ];
         for (k, v) in extra {
             let key: &'static str = Box::leak(k.to_string().into_boxed_str());
@@ -333,7 +335,7 @@ async fn connect_and_disconnect_for_the_session() {
     )
     .await;
     assert!(
-        msg.contains("auth") && msg.contains("Invalid user name or password"),
+        msg.contains("(auth)") && msg.contains("refused the credentials"),
         "{msg}"
     );
     let msg = call_err(&client, "connect_server", json!({"server_id": "adhoc", "base_url": stub.base_url("ms2"), "username": "alice", "password": PASSWORD})).await;

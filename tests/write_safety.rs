@@ -626,11 +626,6 @@ async fn the_restore_guard_knows_this_host_by_name_and_checks_again_after_the_hu
     std::os::unix::fs::symlink(&outside, prefix.join("link")).unwrap();
     let port = d.addr().port();
     let names = names_of_this_host();
-    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
-    assert!(
-        names.len() > 2,
-        "only localhost found in /etc/hosts: {names:?}"
-    );
     let mut servers = vec![entry("br-0", &d.base_url(), Some("acme"))];
     for (i, name) in names.iter().enumerate() {
         servers.push(entry(

@@ -40,6 +40,8 @@ pub struct SystemInfo {
 pub struct Gates {
     pub readonly: bool,
     pub allow_destructive: bool,
+    /// `connect_server` is registered (`BACKUP_MCP_ALLOW_CONNECT`).
+    pub allow_connect: bool,
     pub allowed_tenants: Option<Vec<String>>,
     pub allow_session_writes: bool,
     pub restore_allowed_prefix: String,
@@ -125,7 +127,7 @@ impl Gateway {
         let info = peer.peer_info();
         let servers: Vec<Value> = self.ctx.fleet.all().iter().map(|s| s.describe()).collect();
         let next_step = servers.is_empty().then(|| {
-            "No servers are saved. In a terminal run `backup-mcp login` for each server (or call connect_server for this session only), then restart the MCP server.".to_owned()
+            "No servers are saved. In a terminal run `backup-mcp login` for each server then restart the MCP server.".to_owned()
         });
         Json(SystemInfo {
             product: "backup-mcp".into(),
@@ -135,6 +137,7 @@ impl Gateway {
             gates: Gates {
                 readonly: s.readonly,
                 allow_destructive: s.destructive_enabled(),
+                allow_connect: s.allow_connect,
                 allowed_tenants: s
                     .allowed_tenants
                     .as_ref()
@@ -219,6 +222,11 @@ impl Gateway {
         };
         let (base_url, username) = self.connection_details(&peer, &args).await?;
         check_base_url(&base_url)?;
+        let parsed = url::Url::parse(&base_url)
+            .map_err(|e| ToolError::invalid("base_url", e.to_string()))?;
+        crate::upstream::address::check_session_target(&parsed, self.ctx.settings.timeout)
+            .await
+            .map_err(|e| ToolError::Refused(format!("connect_server refused: {e}")))?;
         let server_id = match args.server_id {
             Some(id) => id,
             None => derive_server_id(&base_url),
@@ -314,6 +322,14 @@ impl Gateway {
         if let Err(failure) = server.connect(deadline).await {
             if server.origin == Origin::Session {
                 self.ctx.fleet.remove(server.id());
+                // The URL may have come from the model: say only what kind of failure it was, so
+                // connect_server cannot read back any service's answer.
+                return Err(ToolError::Upstream(format!(
+                    "could not connect {} ({}): {}",
+                    server.id(),
+                    failure.reason.as_str(),
+                    session_failure_text(failure.reason)
+                )));
             }
             return Err(ToolError::Upstream(format!(
                 "could not connect {} ({}): {}",
@@ -371,8 +387,10 @@ async fn confirm_environment_password(
     base_url: &str,
     username: &str,
 ) -> Result<(), ToolError> {
+    let shown_url = super::untrusted::sanitize_str(base_url);
+    let shown_user = super::untrusted::sanitize_str(username);
     let question = format!(
-        "Log in to {base_url} as {username:?} with the password from BACKUP_MCP_PASSWORD? Confirm only if you trust this address."
+        "Log in to {shown_url} as \"{shown_user}\" with the password from BACKUP_MCP_PASSWORD? Confirm only if you trust this address."
     );
     match PeerConfirmation(peer).ask(&question).await {
         HumanAnswer::Confirmed | HumanAnswer::NotSupported => Ok(()),
@@ -382,6 +400,21 @@ async fn confirm_environment_password(
         HumanAnswer::Failed(why) => Err(ToolError::Refused(format!(
             "no confirmation to send the password from BACKUP_MCP_PASSWORD to {base_url} ({why})"
         ))),
+    }
+}
+
+/// The fixed sentence shown for a failed session login, per reason: never the server's own text.
+fn session_failure_text(reason: crate::upstream::FailureReason) -> &'static str {
+    use crate::upstream::FailureReason as R;
+    match reason {
+        R::Auth => "the server refused the credentials",
+        R::Timeout => "no answer before the deadline",
+        R::Unreachable => {
+            "nothing answered at that address (or its TLS certificate is not trusted)"
+        }
+        R::UpstreamError => "the server answered with an error status or a redirect",
+        R::BadResponse => "the answer was not the API of the kind named",
+        R::NotConnected => "the server is not connected",
     }
 }
 

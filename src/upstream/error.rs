@@ -59,6 +59,14 @@ pub enum UpstreamError {
     BadResponse { detail: String },
     #[error("invalid URL {url:?}: {detail}")]
     InvalidUrl { url: String, detail: String },
+    #[error(
+        "{url} answered with a redirect (HTTP {status}) to {location}; redirects are never followed, so credentials and answers stay with the server they belong to. If the server moved, log in again with its new URL"
+    )]
+    Redirected {
+        url: String,
+        status: u16,
+        location: String,
+    },
 }
 
 fn after_text(after: &Option<Duration>) -> String {
@@ -77,7 +85,9 @@ impl UpstreamError {
             | UpstreamError::Tls { .. }
             | UpstreamError::InvalidUrl { .. } => FailureReason::Unreachable,
             UpstreamError::Timeout { .. } => FailureReason::Timeout,
-            UpstreamError::Status { .. } => FailureReason::UpstreamError,
+            UpstreamError::Status { .. } | UpstreamError::Redirected { .. } => {
+                FailureReason::UpstreamError
+            }
             UpstreamError::WrongKind { .. } | UpstreamError::BadResponse { .. } => {
                 FailureReason::BadResponse
             }

@@ -44,7 +44,10 @@ fn new_client(ca_cert_pem: Option<&str>) -> Result<reqwest::Client, UpstreamErro
     let mut builder = reqwest::Client::builder()
         .user_agent(USER_AGENT)
         .connect_timeout(CONNECT_TIMEOUT)
-        .pool_idle_timeout(Duration::from_secs(90));
+        .pool_idle_timeout(Duration::from_secs(90))
+        // A redirect is answered, never followed: following one would send a login's password,
+        // or a bearer token, to whatever host the redirect names.
+        .redirect(reqwest::redirect::Policy::none());
     if let Some(pem) = ca_cert_pem {
         let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| {
             UpstreamError::Tls {
@@ -128,9 +131,9 @@ impl Reply {
     }
 }
 
-/// At most 200 characters of upstream text, on one line.
+/// At most 200 characters of upstream text, on one line, without any secret it echoed.
 pub fn excerpt(text: &str) -> String {
-    let one_line: String = text
+    let one_line: String = crate::secrets::scrub(text)
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
@@ -150,6 +153,9 @@ pub async fn send(
     let exchange = async {
         let response = request.send().await.map_err(|e| classify(e, url))?;
         let status = response.status().as_u16();
+        if response.status().is_redirection() {
+            return Err(redirected(&response, url));
+        }
         let content_type = response
             .headers()
             .get(CONTENT_TYPE)
@@ -171,6 +177,21 @@ pub async fn send(
                 after: Some(timeout),
             })
         })
+}
+
+/// A redirect answer as the failure of the server that sent it.
+fn redirected(response: &reqwest::Response, url: &str) -> UpstreamError {
+    let location = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(excerpt)
+        .unwrap_or_else(|| "an unnamed location".to_owned());
+    UpstreamError::Redirected {
+        url: url.to_owned(),
+        status: response.status().as_u16(),
+        location,
+    }
 }
 
 /// The largest answer read from a server; a bigger one is a bad response, not an out-of-memory.

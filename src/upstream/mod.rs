@@ -3,6 +3,7 @@
 //! Nothing here knows about MCP: each client speaks its server's HTTP API and reports failures as
 //! an [`UpstreamError`], whose [`UpstreamError::reason`] is what the coverage block shows.
 
+pub mod address;
 pub mod backrest;
 pub mod check;
 pub mod error;

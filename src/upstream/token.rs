@@ -18,6 +18,7 @@ impl Token {
     /// A token from a login answer; `fallback` is its lifetime when `exp` cannot be read.
     pub fn from_jwt(raw: String, fallback: Duration) -> Self {
         let expires_at = super::jwt::expiry(&raw).unwrap_or_else(|| SystemTime::now() + fallback);
+        crate::secrets::register(crate::secrets::SecretKind::Token, &raw);
         Token {
             secret: SecretString::from(raw),
             expires_at,

@@ -13,7 +13,7 @@ import tempfile
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-EXPECTED_TOOLS = {"system_info", "list_servers", "server_health", "connect_server", "disconnect_server"}
+EXPECTED_TOOLS = {"system_info", "list_servers", "server_health", "disconnect_server"}
 
 
 async def main(binary: str) -> None:

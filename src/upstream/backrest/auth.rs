@@ -22,6 +22,11 @@ pub async fn login(
     timeout: Duration,
 ) -> Result<Token, UpstreamError> {
     let url = format!("{base}/v1.Authentication/Login");
+    // Known before it leaves, so an upstream that echoes it cannot show it anywhere.
+    crate::secrets::register(
+        crate::secrets::SecretKind::Password,
+        password.expose_secret(),
+    );
     let body = serde_json::json!({"username": username, "password": password.expose_secret()});
     let reply = http::send(connect_post(client, &url).json(&body), &url, timeout).await?;
     if !reply.is_success() {

@@ -24,6 +24,11 @@ pub async fn authenticate(
     timeout: Duration,
 ) -> Result<Token, UpstreamError> {
     let url = format!("{base}/api/Account/Authenticate");
+    // Known before it leaves, so an upstream that echoes it cannot show it anywhere.
+    crate::secrets::register(
+        crate::secrets::SecretKind::Password,
+        password.expose_secret(),
+    );
     let body = serde_json::json!({"UserName": username, "Password": password.expose_secret()});
     let request = client
         .post(&url)
