@@ -85,6 +85,7 @@ fn main() -> ExitCode {
         }
     };
     init_logging(&settings);
+    backup_mcp::upstream::budget::Budget::install(settings.body_budget_bytes);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -4,6 +4,7 @@
 //! an [`UpstreamError`], whose [`UpstreamError::reason`] is what the coverage block shows.
 
 pub mod backrest;
+pub mod budget;
 pub mod check;
 pub mod error;
 pub mod http;
