@@ -107,7 +107,7 @@ where
     let queued = servers.len() > plan.concurrency;
     let op = &op;
     let mut results: Vec<(usize, Result<Vec<Row>, ServerFailure>)> =
-        futures::stream::iter(start_order(&servers))
+        futures::stream::iter(start_order(&servers, started))
             .map(|i| {
                 let server = servers[i].clone();
                 async move { (i, run_one(server, plan, started, queued, op).await) }
@@ -155,14 +155,16 @@ where
     }
 }
 
-/// The order servers are started in: those last seen up first, then those still connecting or
-/// down for another reason, and those whose last answer timed out last, so a hanging server
-/// that is tried again cannot delay the others. Within a rank, saved order.
-fn start_order(servers: &[Arc<Server>]) -> Vec<usize> {
+/// The order servers are started in: those answered at once (up, disconnected, or sitting out
+/// a back-off) first, then those still connecting or down for another reason, and those whose
+/// back-off after a timeout is over last, so a hanging server that is tried again cannot delay
+/// the others. Within a rank, saved order.
+fn start_order(servers: &[Arc<Server>], call_start: Instant) -> Vec<usize> {
     let rank = |server: &Server| {
         let health = server.health();
         match health.status {
             Status::Up | Status::Disconnected => 0,
+            _ if health.in_backoff(call_start) => 0,
             _ if health.timed_out() => 2,
             _ => 1,
         }
@@ -207,20 +209,28 @@ where
         server.ensure_ready(own, call_start).await?;
         op(server.clone(), own).await
     };
+    let given = own - now;
+    let timed_out = || {
+        let which = if own < plan.deadline {
+            "its share of the call, BACKUP_MCP_SERVER_TIMEOUT_SECONDS"
+        } else {
+            "the call's deadline"
+        };
+        ServerFailure {
+            reason: FailureReason::Timeout,
+            message: format!("no answer within {} ({which})", human_duration(given)),
+        }
+    };
     match tokio::time::timeout_at(own.into(), work).await {
+        // The server's own request gave up at the same deadline (and recorded the timeout):
+        // say so in the same words.
+        Ok(Err(f)) if f.reason == FailureReason::Timeout && Instant::now() >= own => {
+            Err(timed_out())
+        }
         Ok(result) => result,
         Err(_) => {
-            let given = own - now;
             server.mark_timed_out(given);
-            let which = if own < plan.deadline {
-                "its share of the call, BACKUP_MCP_SERVER_TIMEOUT_SECONDS"
-            } else {
-                "the call's deadline"
-            };
-            Err(ServerFailure {
-                reason: FailureReason::Timeout,
-                message: format!("no answer within {} ({which})", human_duration(given)),
-            })
+            Err(timed_out())
         }
     }
 }
