@@ -49,8 +49,9 @@ impl Budget {
     }
 
     /// Sets the process's budget; only the first call counts (made at start-up, before any
-    /// request). Returns false when a budget was already in place.
+    /// request and before other threads exist). Returns false when a budget was already in place.
     pub fn install(bytes: u64) -> bool {
+        return_big_buffers_to_the_os();
         GLOBAL.set(Budget::new(bytes)).is_ok()
     }
 
@@ -154,6 +155,20 @@ struct Paid {
 impl AsRef<[u8]> for Paid {
     fn as_ref(&self) -> &[u8] {
         &self.body
+    }
+}
+
+/// glibc raises its mmap threshold (up to 32 MiB) each time a big mmapped buffer is freed, after
+/// which answer-sized buffers come from per-thread heaps that keep freed memory: measured, the
+/// peak RSS of five calls over 16 answers of 30 MB under a 64 MiB budget grew from 129 to 217 MiB.
+/// A fixed 1 MiB threshold keeps every answer-sized buffer mmapped and unmapped when freed, so
+/// the budget bounds what the process holds, not only what it uses.
+fn return_big_buffers_to_the_os() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator tunables; it is called at start-up, before the
+    // runtime's threads exist.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1024 * 1024);
     }
 }
 
