@@ -24,12 +24,21 @@ pub enum WriteError {
     #[error("{0}")]
     Failed(String),
     #[error(
-        "the write was sent (operation {operation_id:?}) but its audit line could not be written: {error}"
+        "the write was sent ({}) but its audit line could not be written: {error}",
+        operation_text(.operation_id)
     )]
     AuditAfterWrite {
         operation_id: Option<String>,
         error: String,
     },
+}
+
+/// "operation 77", or what to say when the write gave no id.
+fn operation_text(operation_id: &Option<String>) -> String {
+    match operation_id {
+        Some(id) => format!("operation {id}"),
+        None => "no operation id was returned".to_owned(),
+    }
 }
 
 /// A write that passed every check: holds the opened audit log for the outcome line and hands
@@ -215,6 +224,23 @@ mod tests {
     use super::*;
     use crate::policy::HumanAnswer;
     use futures::future::BoxFuture;
+
+    #[test]
+    fn audit_failure_messages_carry_no_debug_text() {
+        let with = WriteError::AuditAfterWrite {
+            operation_id: Some("77".into()),
+            error: "disk full".into(),
+        };
+        assert_eq!(
+            with.to_string(),
+            "the write was sent (operation 77) but its audit line could not be written: disk full"
+        );
+        let without = WriteError::AuditAfterWrite {
+            operation_id: None,
+            error: "disk full".into(),
+        };
+        assert!(!without.to_string().contains("None"), "{without}");
+    }
 
     struct Answer(HumanAnswer);
     impl HumanConfirmation for Answer {
