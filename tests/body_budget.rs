@@ -6,7 +6,6 @@
 mod common;
 
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};

@@ -222,8 +222,7 @@ async fn read_capped(
                 // Grow by doubling, as the buffer would, but pay for the capacity first.
                 let want = (body.capacity() * 2)
                     .max(len)
-                    .max(FIRST_SHARE)
-                    .min(MAX_BODY_BYTES);
+                    .clamp(FIRST_SHARE, MAX_BODY_BYTES);
                 share.grow_to(want).map_err(over)?;
                 body.reserve(want - body.len());
             }
