@@ -86,6 +86,7 @@ fn main() -> ExitCode {
     };
     backup_mcp::secrets::register_env_password();
     backup_mcp::logging::init(&settings);
+    backup_mcp::upstream::budget::Budget::install(settings.body_budget_bytes);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

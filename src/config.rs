@@ -54,6 +54,11 @@ pub struct Settings {
     pub fanout_concurrency: usize,
     /// Deadline of a whole tool call (and of each server check in the CLI).
     pub timeout: Duration,
+    /// How long one server may take inside a call while others wait for a slot; `None` means
+    /// [`Settings::server_timeout`]'s default share of `timeout`.
+    pub server_timeout_setting: Option<Duration>,
+    /// All upstream answers being read or held at once stay under this many bytes.
+    pub body_budget_bytes: u64,
     /// Explicit credentials file; `None` means the platform default.
     pub credentials_file: Option<PathBuf>,
     /// tracing filter directive.
@@ -86,6 +91,9 @@ impl std::fmt::Debug for RedactedString {
 
 /// Our logs at info; the MCP SDK's per-message chatter only when asked for.
 pub const DEFAULT_LOG_FILTER: &str = "info,rmcp=warn";
+
+/// The default per-server timeout is the call's deadline divided by this.
+pub const SERVER_SHARE_OF_CALL: u32 = 4;
 
 /// Default restore prefix of the design (trailing slash kept for display only).
 pub const DEFAULT_RESTORE_PREFIX: &str = "/tmp/backrest-restore/";
@@ -155,6 +163,12 @@ impl Settings {
                 3600,
             )?
             .unwrap_or(60);
+        let server_timeout_setting = env
+            .int_var(&["BACKUP_MCP_SERVER_TIMEOUT_SECONDS"], 1, 3600)?
+            .map(Duration::from_secs);
+        let body_budget_mib = env
+            .int_var(&["BACKUP_MCP_BODY_BUDGET_MB"], 1, 1024 * 1024)?
+            .unwrap_or(crate::upstream::budget::DEFAULT_BUDGET_MIB);
         let influx = env.get(&["INFLUXDB_URL"]).map(|(_, url)| InfluxSettings {
             url,
             org: env.get(&["INFLUXDB_ORG"]).map(|(_, v)| v),
@@ -171,6 +185,8 @@ impl Settings {
             audit_log: env.path_var(&["BACKUP_MCP_AUDIT_LOG", "BACKREST_AUDIT_LOG"]),
             fanout_concurrency,
             timeout: Duration::from_secs(timeout_secs),
+            server_timeout_setting,
+            body_budget_bytes: body_budget_mib * 1024 * 1024,
             credentials_file: env
                 .path_var(&["BACKUP_MCP_CREDENTIALS_FILE", "MCP_CREDENTIALS_FILE"]),
             log_filter: env
@@ -180,6 +196,15 @@ impl Settings {
             log_file: env.path_var(&["BACKUP_MCP_LOG_FILE", "LOG_FILE"]),
             influx,
         })
+    }
+
+    /// How long one server may take inside a call: the setting, else a quarter of the call's
+    /// deadline, so servers that hang cost at most a quarter of the call each and the others
+    /// still get their turn. Never longer than the call.
+    pub fn server_timeout(&self) -> Duration {
+        self.server_timeout_setting
+            .unwrap_or(self.timeout / SERVER_SHARE_OF_CALL)
+            .min(self.timeout)
     }
 
     /// True when write tools are registered.
@@ -271,6 +296,25 @@ mod tests {
         assert_eq!(s.allowed_tenants, None);
         assert!(!s.allow_session_writes);
         assert_eq!(s.log_filter, DEFAULT_LOG_FILTER);
+        assert_eq!(s.server_timeout(), Duration::from_secs(15));
+        assert_eq!(s.body_budget_bytes, 256 * 1024 * 1024);
+    }
+
+    #[test]
+    fn server_timeout_follows_the_call_and_never_exceeds_it() {
+        let s = settings(&[("BACKUP_MCP_TIMEOUT_SECONDS", "8")]).unwrap();
+        assert_eq!(s.server_timeout(), Duration::from_secs(2));
+        let s = settings(&[
+            ("BACKUP_MCP_TIMEOUT_SECONDS", "8"),
+            ("BACKUP_MCP_SERVER_TIMEOUT_SECONDS", "30"),
+        ])
+        .unwrap();
+        assert_eq!(s.server_timeout(), Duration::from_secs(8));
+        let err = settings(&[("BACKUP_MCP_BODY_BUDGET_MB", "0")]).unwrap_err();
+        assert!(
+            err.to_string().contains("BACKUP_MCP_BODY_BUDGET_MB"),
+            "{err}"
+        );
     }
 
     #[test]

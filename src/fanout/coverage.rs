@@ -9,10 +9,13 @@ use crate::upstream::FailureReason;
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct CoverageFailure {
     pub server_id: String,
-    /// timeout, auth, unreachable, upstream_error, bad_response or not_connected.
+    /// timeout, auth, unreachable, upstream_error, bad_response, not_connected or not_attempted.
     #[schemars(with = "String")]
     pub reason: FailureReason,
     pub error: String,
+    /// For a server in back-off (`not_connected`): when it will be asked again (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_at: Option<String>,
 }
 
 /// Appears as `_meta` in every fan-out result.
@@ -31,12 +34,17 @@ pub struct Coverage {
 
 impl Coverage {
     pub fn record_failure(&mut self, server_id: &str, reason: FailureReason, error: String) {
-        self.servers_failed += 1;
-        self.partial = true;
-        self.failures.push(CoverageFailure {
+        self.record(CoverageFailure {
             server_id: server_id.to_owned(),
             reason,
             error,
+            retry_at: None,
         });
+    }
+
+    pub fn record(&mut self, failure: CoverageFailure) {
+        self.servers_failed += 1;
+        self.partial = true;
+        self.failures.push(failure);
     }
 }

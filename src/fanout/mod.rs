@@ -1,6 +1,11 @@
 //! Fan-out: one operation run against many servers at once, with bounded concurrency and one
 //! deadline for the whole call, collected in saved-server order with a coverage block.
 //!
+//! Servers that hang cannot hide healthy ones: when servers queue for a slot, each gets at most
+//! its per-server timeout; a server that timed out sits out the next calls (its circuit breaker,
+//! in `fleet::health`) and is started last once it is tried again; servers still waiting when the
+//! call's deadline passes are reported `not_attempted`, never as timeouts of their own.
+//!
 //! This module knows nothing about Backrest or NovaBACKUP: the per-server operation is a closure
 //! returning rows, and every row is tagged here with `server_id` and `tenant_id`.
 
@@ -15,8 +20,10 @@ use serde_json::{Map, Value};
 
 pub use coverage::{Coverage, CoverageFailure};
 
-use crate::fleet::{Server, ServerFailure};
+use crate::fleet::server::rfc3339;
+use crate::fleet::{Server, ServerFailure, Status};
 use crate::upstream::FailureReason;
+use crate::upstream::error::human_duration;
 
 /// Rows returned by the gateway when the caller gives no `limit`.
 pub const DEFAULT_LIMIT: usize = 200;
@@ -54,16 +61,24 @@ pub struct Plan {
     pub deadline: Instant,
     /// The whole call's budget, for "no answer within Ns" messages.
     pub budget: Duration,
+    /// How long one server may take while others wait for a slot.
+    pub server_timeout: Duration,
     pub concurrency: usize,
     /// Keep only rows of this tenant.
     pub tenant_id: Option<String>,
 }
 
 impl Plan {
-    pub fn new(budget: Duration, concurrency: usize, tenant_id: Option<String>) -> Self {
+    pub fn new(
+        budget: Duration,
+        server_timeout: Duration,
+        concurrency: usize,
+        tenant_id: Option<String>,
+    ) -> Self {
         Plan {
             deadline: Instant::now() + budget,
             budget,
+            server_timeout: server_timeout.min(budget),
             concurrency: concurrency.max(1),
             tenant_id,
         }
@@ -79,30 +94,23 @@ pub struct Gathered {
 }
 
 /// Runs `op` on every server: at most `plan.concurrency` servers in flight, all finished (or
-/// counted as timed out) by `plan.deadline`.
+/// counted as timed out or not attempted) by `plan.deadline`. `op` gets the server and the
+/// deadline of its own share of the call.
 pub async fn gather<F, Fut>(servers: Vec<Arc<Server>>, plan: &Plan, op: F) -> Gathered
 where
-    F: Fn(Arc<Server>) -> Fut,
+    F: Fn(Arc<Server>, Instant) -> Fut,
     Fut: Future<Output = Result<Vec<Row>, ServerFailure>>,
 {
     let started = Instant::now();
+    // Only when servers queue for a slot can a slow one keep another from being asked; otherwise
+    // every server may use the whole call.
+    let queued = servers.len() > plan.concurrency;
     let op = &op;
     let mut results: Vec<(usize, Result<Vec<Row>, ServerFailure>)> =
-        futures::stream::iter(servers.iter().cloned().enumerate())
-            .map(|(i, server)| async move {
-                let work = async {
-                    server.ensure_ready(plan.deadline, started).await?;
-                    op(server.clone()).await
-                };
-                let result = tokio::time::timeout_at(plan.deadline.into(), work)
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(ServerFailure {
-                            reason: FailureReason::Timeout,
-                            message: format!("no answer within {}s", plan.budget.as_secs_f64()),
-                        })
-                    });
-                (i, result)
+        futures::stream::iter(start_order(&servers, started))
+            .map(|i| {
+                let server = servers[i].clone();
+                async move { (i, run_one(server, plan, started, queued, op).await) }
             })
             .buffer_unordered(plan.concurrency)
             .collect()
@@ -129,13 +137,101 @@ where
                         .map(|r| tag(server.id(), r)),
                 );
             }
-            Err(failure) => coverage.record_failure(server.id(), failure.reason, failure.message),
+            Err(failure) => coverage.record(CoverageFailure {
+                server_id: server.id().to_owned(),
+                retry_at: (failure.reason == FailureReason::NotConnected)
+                    .then(|| server.retry_at())
+                    .flatten()
+                    .map(rfc3339),
+                reason: failure.reason,
+                error: failure.message,
+            }),
         }
     }
     Gathered {
         rows,
         coverage,
         started,
+    }
+}
+
+/// The order servers are started in: those answered at once (up, disconnected, or sitting out
+/// a back-off) first, then those still connecting or down for another reason, and those whose
+/// back-off after a timeout is over last, so a hanging server that is tried again cannot delay
+/// the others. Within a rank, saved order.
+fn start_order(servers: &[Arc<Server>], call_start: Instant) -> Vec<usize> {
+    let rank = |server: &Server| {
+        let health = server.health();
+        match health.status {
+            Status::Up | Status::Disconnected => 0,
+            _ if health.in_backoff(call_start) => 0,
+            _ if health.timed_out() => 2,
+            _ => 1,
+        }
+    };
+    let ranks: Vec<u8> = servers.iter().map(|s| rank(s)).collect();
+    let mut order: Vec<usize> = (0..servers.len()).collect();
+    order.sort_by_key(|&i| ranks[i]);
+    order
+}
+
+/// One server's share of a call: not started once the call's deadline has passed, otherwise
+/// given until its own deadline (a timeout there opens the server's circuit breaker).
+async fn run_one<F, Fut>(
+    server: Arc<Server>,
+    plan: &Plan,
+    call_start: Instant,
+    queued: bool,
+    op: &F,
+) -> Result<Vec<Row>, ServerFailure>
+where
+    F: Fn(Arc<Server>, Instant) -> Fut,
+    Fut: Future<Output = Result<Vec<Row>, ServerFailure>>,
+{
+    let now = Instant::now();
+    if now >= plan.deadline {
+        return Err(ServerFailure {
+            reason: FailureReason::NotAttempted,
+            message: format!(
+                "not asked: the call's {} deadline passed while other servers held all {} slots \
+                 (BACKUP_MCP_FANOUT_CONCURRENCY)",
+                human_duration(plan.budget),
+                plan.concurrency
+            ),
+        });
+    }
+    let own = if queued {
+        (now + plan.server_timeout).min(plan.deadline)
+    } else {
+        plan.deadline
+    };
+    let work = async {
+        server.ensure_ready(own, call_start).await?;
+        op(server.clone(), own).await
+    };
+    let given = own - now;
+    let timed_out = || {
+        let which = if own < plan.deadline {
+            "its share of the call, BACKUP_MCP_SERVER_TIMEOUT_SECONDS"
+        } else {
+            "the call's deadline"
+        };
+        ServerFailure {
+            reason: FailureReason::Timeout,
+            message: format!("no answer within {} ({which})", human_duration(given)),
+        }
+    };
+    match tokio::time::timeout_at(own.into(), work).await {
+        // The server's own request gave up at the same deadline (and recorded the timeout):
+        // say so in the same words.
+        Ok(Err(f)) if f.reason == FailureReason::Timeout && Instant::now() >= own => {
+            Err(timed_out())
+        }
+        Ok(result) => result,
+        Err(_) => {
+            server.mark_timed_out(given);
+            Err(timed_out())
+        }
     }
 }
 
@@ -148,7 +244,7 @@ pub async fn gather_each<T, F, Fut>(
     op: F,
 ) -> (Vec<(String, T)>, Gathered)
 where
-    F: Fn(Arc<Server>) -> Fut,
+    F: Fn(Arc<Server>, Instant) -> Fut,
     Fut: Future<Output = Result<T, ServerFailure>>,
 {
     let position: std::collections::HashMap<String, usize> = servers
@@ -157,9 +253,9 @@ where
         .map(|(i, s)| (s.id().to_owned(), i))
         .collect();
     let values: Mutex<Vec<(usize, String, T)>> = Mutex::new(Vec::new());
-    let gathered = gather(servers, plan, |server| {
+    let gathered = gather(servers, plan, |server, deadline| {
         let id = server.id().to_owned();
-        let work = op(server);
+        let work = op(server, deadline);
         let (values, position) = (&values, &position);
         async move {
             let value = work.await?;

@@ -10,6 +10,14 @@ use crate::upstream::{FailureReason, UpstreamError};
 /// about this long.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(10);
 
+/// The circuit breaker's first pause after a server timed out. A server that hangs costs every
+/// call that asks it a whole per-server timeout (and a slot meanwhile), so it sits out the next
+/// calls for this long, then twice as long after each further timeout.
+pub const TIMEOUT_BACKOFF: Duration = Duration::from_secs(30);
+
+/// The longest pause after repeated timeouts.
+pub const MAX_TIMEOUT_BACKOFF: Duration = Duration::from_secs(300);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -61,12 +69,16 @@ impl Health {
 
     /// Records a failure and schedules the next attempt: at once after a first failure (so the
     /// first call after start-up reports the real reason), then after 1 s, 2 s, 4 s, 8 s and
-    /// every 10 s.
+    /// every 10 s. A timeout opens the circuit breaker instead: no attempt for
+    /// [`TIMEOUT_BACKOFF`], doubling up to [`MAX_TIMEOUT_BACKOFF`].
     pub fn mark_down(&mut self, error: &UpstreamError) {
         self.failures += 1;
-        let backoff = match self.failures {
-            1 => Duration::ZERO,
-            n => Duration::from_secs(1 << (n - 2).min(4)).min(MAX_BACKOFF),
+        let backoff = match (error.reason(), self.failures) {
+            (FailureReason::Timeout, n) => TIMEOUT_BACKOFF
+                .saturating_mul(1 << (n - 1).min(4))
+                .min(MAX_TIMEOUT_BACKOFF),
+            (_, 1) => Duration::ZERO,
+            (_, n) => Duration::from_secs(1 << (n - 2).min(4)).min(MAX_BACKOFF),
         };
         self.set_status(Status::Down);
         self.reason = Some(error.reason());
@@ -93,6 +105,18 @@ impl Health {
         self.status == Status::Down
             && self.changed_at < call_start
             && self.retry_at.is_some_and(|t| Instant::now() < t)
+    }
+
+    /// When a server in back-off will be tried again (wall clock, for messages).
+    pub fn retry_at(&self) -> Option<SystemTime> {
+        let at = self.retry_at?;
+        let wait = at.checked_duration_since(Instant::now())?;
+        Some(SystemTime::now() + wait)
+    }
+
+    /// True when the last failure was a timeout: such a server is started last in a call.
+    pub fn timed_out(&self) -> bool {
+        self.status == Status::Down && self.reason == Some(FailureReason::Timeout)
     }
 
     fn set_status(&mut self, status: Status) {
@@ -140,5 +164,35 @@ mod tests {
         h.mark_up();
         assert_eq!(h.status, Status::Up);
         assert!(!h.in_backoff(Instant::now()));
+    }
+
+    #[test]
+    fn a_timeout_opens_the_breaker_at_once_and_says_until_when() {
+        let mut h = Health::default();
+        h.mark_down(&UpstreamError::Timeout {
+            url: "http://x".into(),
+            after: None,
+        });
+        assert!(h.timed_out());
+        std::thread::sleep(Duration::from_millis(2));
+        assert!(h.in_backoff(Instant::now()), "the very next call skips it");
+        let wait = h
+            .retry_at()
+            .unwrap()
+            .duration_since(SystemTime::now())
+            .unwrap();
+        assert!(wait > TIMEOUT_BACKOFF - Duration::from_secs(1), "{wait:?}");
+        for _ in 0..10 {
+            h.mark_down(&UpstreamError::Timeout {
+                url: "http://x".into(),
+                after: None,
+            });
+        }
+        let wait = h
+            .retry_at()
+            .unwrap()
+            .duration_since(SystemTime::now())
+            .unwrap();
+        assert!(wait <= MAX_TIMEOUT_BACKOFF, "{wait:?}");
     }
 }

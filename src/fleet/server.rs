@@ -1,15 +1,21 @@
 //! One server in the fleet: its public description, its connection, and its health.
 
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::json;
 
 use super::connection::{Connection, Request};
 use super::health::{Health, Status, takes_server_down};
 use crate::store::{ServerEntry, ServerKind};
+use crate::upstream::error::human_duration;
 use crate::upstream::http::Reply;
 use crate::upstream::{FailureReason, UpstreamError};
+
+/// A wall-clock time as shown to people and models: RFC 3339, whole seconds, UTC.
+pub fn rfc3339(at: SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(at).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
 
 /// Whether the server is saved on disk or exists only in this session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -91,10 +97,18 @@ impl Server {
                 });
             }
             if h.in_backoff(call_start) {
+                let when = match h.retry_at() {
+                    Some(at) => format!(
+                        "not asked again until {} (in {})",
+                        rfc3339(at),
+                        human_duration(at.duration_since(SystemTime::now()).unwrap_or_default())
+                    ),
+                    None => "waiting before the next retry".to_owned(),
+                };
                 return Err(ServerFailure {
                     reason: FailureReason::NotConnected,
                     message: format!(
-                        "down ({}), waiting before the next retry",
+                        "down ({}); {when}",
                         h.error.as_deref().unwrap_or("unknown error")
                     ),
                 });
@@ -123,6 +137,23 @@ impl Server {
         let result = self.conn.relogin(deadline).await;
         self.record(&result, true);
         result
+    }
+
+    /// Records that the server did not answer within `after` (its share of a call ran out before
+    /// any request of its own said so): this opens its circuit breaker like any timeout.
+    pub fn mark_timed_out(&self, after: Duration) {
+        self.record::<()>(
+            &Err(UpstreamError::Timeout {
+                url: self.entry.base_url.clone(),
+                after: Some(after),
+            }),
+            false,
+        );
+    }
+
+    /// When a server in back-off will be asked again, for the coverage block.
+    pub fn retry_at(&self) -> Option<SystemTime> {
+        self.health.lock().expect("health lock").retry_at()
     }
 
     pub fn disconnect(&self) {
@@ -160,7 +191,7 @@ impl Server {
             "status": h.status,
             "reason": h.reason,
             "error": h.error,
-            "since": chrono::DateTime::<chrono::Utc>::from(h.since).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "since": rfc3339(h.since),
         })
     }
 

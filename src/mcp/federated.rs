@@ -94,18 +94,18 @@ impl Gateway {
         let errors_for = if args.with_errors { limit } else { 0 };
         let capped = AtomicBool::new(false);
         let cache = &self.ctx.nova_tenancy;
-        let gathered = fanout::gather(servers, &plan, |server| {
+        let gathered = fanout::gather(servers, &plan, |server, deadline| {
             let capped = &capped;
             async move {
                 let (records, cut) = match server.kind() {
                     ServerKind::Novabackup => {
-                        let nova = Nova::new(server.clone(), plan.deadline, cache);
+                        let nova = Nova::new(server.clone(), deadline, cache);
                         novabackup::failing_runs(&nova, since, args.include_warnings, errors_for)
                             .await?
                     }
                     ServerKind::Backrest => {
                         let (ops, _, cut) =
-                            backrest::backups_since(&server, plan.deadline, since).await?;
+                            backrest::backups_since(&server, deadline, since).await?;
                         let tenant = server.entry.default_tenant();
                         let records = ops
                             .iter()
@@ -146,17 +146,17 @@ impl Gateway {
         let plan = self.plan(None);
         let capped = AtomicBool::new(false);
         let cache = &self.ctx.nova_tenancy;
-        let (answers, gathered) = fanout::gather_each(servers, &plan, |server| {
+        let (answers, gathered) = fanout::gather_each(servers, &plan, |server, deadline| {
             let capped = &capped;
             async move {
                 let (units, cut) = match server.kind() {
                     ServerKind::Novabackup => {
-                        let nova = Nova::new(server.clone(), plan.deadline, cache);
+                        let nova = Nova::new(server.clone(), deadline, cache);
                         novabackup::agent_activity(&nova, since, history_start).await?
                     }
                     ServerKind::Backrest => {
                         let (ops, plans, cut) =
-                            backrest::backups_since(&server, plan.deadline, history_start).await?;
+                            backrest::backups_since(&server, deadline, history_start).await?;
                         let tenant = server.entry.default_tenant();
                         (backrest::plan_activity(&plans, &ops, since, tenant), cut)
                     }

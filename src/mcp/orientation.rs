@@ -183,8 +183,7 @@ impl Gateway {
             ..Selection::default()
         })?;
         let plan = self.plan(None);
-        let deadline = plan.deadline;
-        let gathered = fanout::gather(servers, &plan, |server| check_one(server, deadline)).await;
+        let gathered = fanout::gather(servers, &plan, check_one).await;
         Ok(Json(FanoutOutput::from_gathered(
             gathered,
             fanout::MAX_LIMIT,
@@ -309,7 +308,12 @@ impl Gateway {
     /// A fan-out plan from the settings.
     pub(super) fn plan(&self, tenant_id: Option<String>) -> Plan {
         let s = &self.ctx.settings;
-        Plan::new(s.timeout, s.fanout_concurrency, tenant_id)
+        Plan::new(
+            s.timeout,
+            s.server_timeout(),
+            s.fanout_concurrency,
+            tenant_id,
+        )
     }
 
     /// Logs the server in within the call's deadline; a failed new session server is dropped.
@@ -415,6 +419,7 @@ fn session_failure_text(reason: crate::upstream::FailureReason) -> &'static str 
         R::UpstreamError => "the server answered with an error status or a redirect",
         R::BadResponse => "the answer was not the API of the kind named",
         R::NotConnected => "the server is not connected",
+        R::NotAttempted => "the call ended before the server was asked",
     }
 }
 

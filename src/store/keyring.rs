@@ -24,7 +24,10 @@ pub enum KeyringError {
         "the OS keyring holds no secret for server {0:?}; run `backup-mcp login --server-id {0}` again"
     )]
     Missing(String),
-    #[error("the OS keyring did not answer within {0:?} (is it locked?)")]
+    #[error(
+        "the OS keyring did not answer within {} (is it locked?)",
+        crate::upstream::error::human_duration(*.0)
+    )]
     Timeout(Duration),
 }
 

@@ -14,6 +14,9 @@ pub enum FailureReason {
     UpstreamError,
     BadResponse,
     NotConnected,
+    /// The call's deadline passed before the server's turn came: it was never asked, which says
+    /// nothing about its health.
+    NotAttempted,
 }
 
 impl FailureReason {
@@ -25,6 +28,7 @@ impl FailureReason {
             FailureReason::UpstreamError => "upstream_error",
             FailureReason::BadResponse => "bad_response",
             FailureReason::NotConnected => "not_connected",
+            FailureReason::NotAttempted => "not_attempted",
         }
     }
 }
@@ -67,12 +71,55 @@ pub enum UpstreamError {
         status: u16,
         location: String,
     },
+    #[error(
+        "the answer{} did not fit in the gateway's memory for answers being read ({budget_mib} MiB, BACKUP_MCP_BODY_BUDGET_MB): {why}",
+        size_text(.size)
+    )]
+    OverBudget {
+        /// The declared size, when the server gave one.
+        size: Option<u64>,
+        budget_mib: u64,
+        why: super::budget::BudgetError,
+    },
+}
+
+fn size_text(size: &Option<u64>) -> String {
+    match size {
+        Some(n) => format!(" ({})", human_bytes(*n)),
+        None => String::new(),
+    }
 }
 
 fn after_text(after: &Option<Duration>) -> String {
     match after {
-        Some(d) => format!(" within {}s", d.as_secs_f64()),
+        Some(d) => format!(" within {}", human_duration(*d)),
         None => " before the call's deadline".to_owned(),
+    }
+}
+
+/// A duration as people write it in messages: `5s`, `2m 30s`, `250ms` (never `4.9873s`).
+pub fn human_duration(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        return format!("{}ms", d.as_millis());
+    }
+    let secs = d.as_secs() + u64::from(d.subsec_millis() >= 500);
+    match (secs / 60, secs % 60) {
+        (0, s) => format!("{s}s"),
+        (m, 0) => format!("{m}m"),
+        (m, s) => format!("{m}m {s}s"),
+    }
+}
+
+/// A size as people write it in messages: `30 MiB`, `512 KiB`, `900 bytes`.
+pub fn human_bytes(n: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    if n >= MIB {
+        format!("{} MiB", (n + MIB / 2) / MIB)
+    } else if n >= KIB {
+        format!("{} KiB", (n + KIB / 2) / KIB)
+    } else {
+        format!("{n} bytes")
     }
 }
 
@@ -88,9 +135,9 @@ impl UpstreamError {
             UpstreamError::Status { .. } | UpstreamError::Redirected { .. } => {
                 FailureReason::UpstreamError
             }
-            UpstreamError::WrongKind { .. } | UpstreamError::BadResponse { .. } => {
-                FailureReason::BadResponse
-            }
+            UpstreamError::WrongKind { .. }
+            | UpstreamError::BadResponse { .. }
+            | UpstreamError::OverBudget { .. } => FailureReason::BadResponse,
         }
     }
 
@@ -101,5 +148,29 @@ impl UpstreamError {
             UpstreamError::Status { status, .. } => *status == 429 || *status >= 500,
             _ => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_sizes_read_well() {
+        assert_eq!(human_duration(Duration::from_secs_f64(0.033362235)), "33ms");
+        assert_eq!(human_duration(Duration::from_secs_f64(4.6)), "5s");
+        assert_eq!(human_duration(Duration::from_secs(60)), "1m");
+        assert_eq!(human_duration(Duration::from_secs(150)), "2m 30s");
+        assert_eq!(human_bytes(30 * 1024 * 1024 + 5), "30 MiB");
+        assert_eq!(human_bytes(900), "900 bytes");
+    }
+
+    #[test]
+    fn timeout_messages_are_rounded() {
+        let e = UpstreamError::Timeout {
+            url: "http://x".into(),
+            after: Some(Duration::from_secs_f64(4.999_87)),
+        };
+        assert_eq!(e.to_string(), "no answer from http://x within 5s");
     }
 }

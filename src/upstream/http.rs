@@ -3,11 +3,12 @@
 
 use std::error::Error as _;
 use std::sync::Once;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::header::CONTENT_TYPE;
 
 use super::UpstreamError;
+use super::budget::Budget;
 
 /// Sent on every request so server operators can tell our traffic apart.
 pub const USER_AGENT: &str = concat!("backup-mcp/", env!("CARGO_PKG_VERSION"));
@@ -150,33 +151,36 @@ pub async fn send(
     url: &str,
     timeout: Duration,
 ) -> Result<Reply, UpstreamError> {
-    let exchange = async {
-        let response = request.send().await.map_err(|e| classify(e, url))?;
-        let status = response.status().as_u16();
-        if response.status().is_redirection() {
-            return Err(redirected(&response, url));
-        }
-        let content_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let body = read_capped(response, url).await?;
-        Ok(Reply {
-            status,
-            content_type,
-            body,
-        })
+    let deadline = Instant::now() + timeout;
+    let timed_out = || UpstreamError::Timeout {
+        url: url.to_owned(),
+        after: Some(timeout),
     };
-    tokio::time::timeout(timeout, exchange)
+    let response = tokio::time::timeout_at(deadline.into(), request.send())
         .await
-        .unwrap_or_else(|_| {
-            Err(UpstreamError::Timeout {
-                url: url.to_owned(),
-                after: Some(timeout),
-            })
-        })
+        .map_err(|_| timed_out())?
+        .map_err(|e| classify(e, url))?;
+    let status = response.status().as_u16();
+    if response.status().is_redirection() {
+        return Err(redirected(&response, url));
+    }
+    let content_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let body = read_capped(response, url, deadline)
+        .await
+        .map_err(|e| match e {
+            UpstreamError::Timeout { after: None, .. } => timed_out(),
+            other => other,
+        })?;
+    Ok(Reply {
+        status,
+        content_type,
+        body,
+    })
 }
 
 /// A redirect answer as the failure of the server that sent it.
@@ -197,10 +201,17 @@ fn redirected(response: &reqwest::Response, url: &str) -> UpstreamError {
 /// The largest answer read from a server; a bigger one is a bad response, not an out-of-memory.
 pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
-/// Reads the body chunk by chunk, refusing to hold more than [`MAX_BODY_BYTES`].
+/// The first share of the budget an answer of unknown length waits for: small answers wait
+/// their turn rather than fail while big ones hold the budget.
+const FIRST_SHARE: usize = 64 * 1024;
+
+/// Reads the body by `deadline`, refusing to hold more than [`MAX_BODY_BYTES`], with the memory
+/// paid for from the process's [`Budget`] first. The returned bytes keep their share until they
+/// are dropped.
 async fn read_capped(
     mut response: reqwest::Response,
     url: &str,
+    deadline: Instant,
 ) -> Result<bytes::Bytes, UpstreamError> {
     let too_big = || UpstreamError::BadResponse {
         detail: format!(
@@ -208,21 +219,45 @@ async fn read_capped(
             MAX_BODY_BYTES / 1024 / 1024
         ),
     };
-    match response.content_length() {
-        Some(n) if n > MAX_BODY_BYTES as u64 => return Err(too_big()),
-        // A declared length within the cap is enforced by the HTTP layer: read it in one piece
-        // (no copying of chunks).
-        Some(_) => return response.bytes().await.map_err(|e| classify(e, url)),
-        None => {}
+    let budget = Budget::global();
+    let declared = response.content_length();
+    let over = |why| UpstreamError::OverBudget {
+        size: declared,
+        budget_mib: budget.total_mib(),
+        why,
+    };
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(too_big());
     }
-    let mut body = bytes::BytesMut::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| classify(e, url))? {
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(too_big());
+    // Waiting happens only here, while holding nothing, so readers cannot deadlock each other.
+    let first = declared.map_or(FIRST_SHARE, |n| n as usize);
+    let mut share = budget.reserve(first, deadline).await.map_err(over)?;
+    let mut body = bytes::BytesMut::with_capacity(declared.unwrap_or(0) as usize);
+    let read = async {
+        while let Some(chunk) = response.chunk().await.map_err(|e| classify(e, url))? {
+            let len = body.len() + chunk.len();
+            if len > MAX_BODY_BYTES {
+                return Err(too_big());
+            }
+            if len > body.capacity() {
+                // Grow by doubling, as the buffer would, but pay for the capacity first.
+                let want = (body.capacity() * 2)
+                    .max(len)
+                    .clamp(FIRST_SHARE, MAX_BODY_BYTES);
+                share.grow_to(want).map_err(over)?;
+                body.reserve(want - body.len());
+            }
+            body.extend_from_slice(&chunk);
         }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
+        Ok(())
+    };
+    tokio::time::timeout_at(deadline.into(), read)
+        .await
+        .map_err(|_| UpstreamError::Timeout {
+            url: url.to_owned(),
+            after: None,
+        })??;
+    Ok(share.into_bytes(body))
 }
 
 /// Turns a transport failure into the error a person can act on.

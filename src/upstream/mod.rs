@@ -5,6 +5,7 @@
 
 pub mod address;
 pub mod backrest;
+pub mod budget;
 pub mod check;
 pub mod error;
 pub mod http;

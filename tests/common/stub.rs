@@ -19,6 +19,8 @@ pub enum Behaviour {
     DataFails(u16),
     /// Nothing ever answers.
     Hang,
+    /// Login works; data calls never answer.
+    DataHangs,
 }
 
 #[derive(Default)]
@@ -187,7 +189,7 @@ async fn groups(
     }
     match behaviour(&state, &prefix) {
         None => StatusCode::NOT_FOUND.into_response(),
-        Some(Behaviour::Hang) => std::future::pending().await,
+        Some(Behaviour::Hang | Behaviour::DataHangs) => std::future::pending().await,
         Some(Behaviour::DataFails(code)) => {
             tokio::time::sleep(state.delay).await;
             (

@@ -304,9 +304,8 @@ impl Gateway {
         let selected =
             self.backrest_servers(servers.server_id.as_deref(), servers.tenant_id.as_deref())?;
         let plan = self.plan(servers.tenant_id.clone());
-        let deadline = plan.deadline;
         let op = &op;
-        let gathered = fanout::gather(selected, &plan, |s| async move {
+        let gathered = fanout::gather(selected, &plan, |s, deadline| async move {
             op(s, deadline).await.map_err(Into::into)
         })
         .await;

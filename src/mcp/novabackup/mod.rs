@@ -173,9 +173,9 @@ impl Gateway {
         };
         let tracker = Tracker::default();
         let cache = &self.ctx.nova_tenancy;
-        let gathered = fanout::gather(servers, &plan, |server| {
+        let gathered = fanout::gather(servers, &plan, |server, deadline| {
             let id = server.id().to_owned();
-            let work = op(Nova::new(server, plan.deadline, cache), want);
+            let work = op(Nova::new(server, deadline, cache), want);
             let tracker = &tracker;
             async move {
                 let listing = tracker.settle(&id, work.await)?;
@@ -226,9 +226,9 @@ impl Gateway {
         let plan = self.plan(None);
         let tracker = Tracker::default();
         let cache = &self.ctx.nova_tenancy;
-        let (results, gathered) = fanout::gather_each(servers, &plan, |server| {
+        let (results, gathered) = fanout::gather_each(servers, &plan, |server, deadline| {
             let id = server.id().to_owned();
-            let work = op(Nova::new(server, plan.deadline, cache));
+            let work = op(Nova::new(server, deadline, cache));
             let tracker = &tracker;
             async move { tracker.settle(&id, work.await) }
         })
