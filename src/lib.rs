@@ -16,3 +16,4 @@ pub mod policy;
 pub mod prompts;
 pub mod store;
 pub mod upstream;
+pub mod window;

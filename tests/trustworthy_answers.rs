@@ -7,6 +7,8 @@ mod common;
 use std::time::Duration;
 
 use backup_mcp::doubles::backrest::{BackrestConfig, BackrestDouble};
+use backup_mcp::doubles::novabackup::{ACME_TENANT, InstanceConfig, NovaDouble, SAMPLE_USERS};
+use chrono::Utc;
 use common::backrest::*;
 use common::mcp::*;
 use serde_json::{Value, json};
@@ -96,4 +98,86 @@ async fn a_restore_without_plan_id_takes_the_plan_from_the_snapshot_tag() {
     assert!(wrong.contains("does not own"), "{wrong}");
     assert_eq!(d.state().bodies("Restore").len(), 1);
     client.cancel().await.ok();
+}
+
+/// A NovaBACKUP double with one sample instance and a Backrest double, both saved.
+struct Mixed {
+    _nova: NovaDouble,
+    _backrest: BackrestDouble,
+    _home: Home,
+    client: Client,
+}
+
+async fn mixed_fleet() -> Mixed {
+    let nova = NovaDouble::start(vec![InstanceConfig::sample("/ms1")])
+        .await
+        .unwrap();
+    let backrest = double("nas-acme", "Acme Dental");
+    let home = Home::new();
+    write_credentials(
+        &home.creds(),
+        &[
+            nova_entry("ms1", &nova.base_url(0), SAMPLE_USERS[0].1),
+            entry("nas-acme", &backrest.base_url(), Some(ACME_TENANT)),
+        ],
+    );
+    let client = spawn(&["serve"], &home.env(&[]), &home.log()).await;
+    Mixed {
+        _nova: nova,
+        _backrest: backrest,
+        _home: home,
+        client,
+    }
+}
+
+fn since_of(out: &Value) -> chrono::DateTime<Utc> {
+    chrono::DateTime::parse_from_rfc3339(out["since"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_tool_speaks_one_time_window_vocabulary() {
+    let f = mixed_fleet().await;
+    for (args, hours) in [
+        (json!({"window": "48h"}), 48),
+        (json!({"window": "3d"}), 72),
+        (json!({"since": "2w"}), 14 * 24),
+    ] {
+        let before = Utc::now();
+        let out = call_ok(&f.client, "list_failing_jobs", args.clone()).await;
+        let age = before - since_of(&out);
+        assert!(
+            (age - chrono::Duration::hours(hours)).num_seconds().abs() < 60,
+            "{args}: {age}"
+        );
+        let summary = call_ok(&f.client, "get_job_history_summary", args.clone()).await;
+        assert_eq!(summary["_meta"]["servers_failed"], 0, "{summary}");
+        call_ok(&f.client, "get_backup_overview", args).await;
+    }
+    let ops = call_ok(&f.client, "get_operations", json!({"since": "3d"})).await;
+    assert!(!items(&ops).is_empty());
+
+    // One error message, naming the argument and listing the forms, from every tool.
+    for (tool, args, param) in [
+        ("list_failing_jobs", json!({"window": "1y"}), "window"),
+        (
+            "get_backup_overview",
+            json!({"since": "yesterday"}),
+            "since",
+        ),
+        (
+            "get_job_history_summary",
+            json!({"window": "90m"}),
+            "window",
+        ),
+        ("get_operations", json!({"since": "1y"}), "since"),
+    ] {
+        let msg = call_err(&f.client, tool, args).await;
+        assert!(
+            msg.contains(&format!("invalid argument {param}")) && msg.contains("Nh, Nd or Nw"),
+            "{tool}: {msg}"
+        );
+    }
+    f.client.cancel().await.ok();
 }
