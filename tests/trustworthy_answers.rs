@@ -181,3 +181,19 @@ async fn every_tool_speaks_one_time_window_vocabulary() {
     }
     f.client.cancel().await.ok();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failing_backrest_rows_never_show_restic_command_lines() {
+    let f = mixed_fleet().await;
+    let out = call_ok(
+        &f.client,
+        "list_failing_jobs",
+        json!({"kind": "backrest", "window": "30d", "with_errors": true}),
+    )
+    .await;
+    assert!(!items(&out).is_empty(), "{out}");
+    let text = out.to_string();
+    assert!(!text.contains("restic backup --json"), "{text}");
+    assert!(text.contains("restic command line hidden"), "{text}");
+    f.client.cancel().await.ok();
+}
