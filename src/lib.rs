@@ -18,3 +18,4 @@ pub mod prompts;
 pub mod secrets;
 pub mod store;
 pub mod upstream;
+pub mod window;

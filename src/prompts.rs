@@ -138,9 +138,9 @@ fn validate(arg: &PromptArg, value: &str) -> Result<String, PromptError> {
     };
     match arg.kind {
         ArgKind::Text => Ok(value.to_owned()),
-        ArgKind::Window => match value.to_ascii_lowercase().as_str() {
-            w @ ("24h" | "7d" | "30d") => Ok(w.to_owned()),
-            _ => Err(bad("use 24h, 7d or 30d")),
+        ArgKind::Window => match crate::window::length(value) {
+            Some(_) => Ok(value.trim().to_ascii_lowercase()),
+            None => Err(bad("use Nh, Nd or Nw, e.g. 24h, 48h, 7d or 2w")),
         },
         ArgKind::Days => match value.trim().parse::<u32>() {
             Ok(d) if (1..=365).contains(&d) => Ok(d.to_string()),

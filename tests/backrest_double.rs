@@ -754,7 +754,22 @@ async fn repo_tasks_forget_and_restore_are_scheduled_and_recorded() {
         &c,
         &d,
         "Restore",
-        json!({"repoId": "local-repo", "snapshotId": "d1196c40", "target": " /tmp/r1 "}),
+        json!({"repoId": "local-repo", "snapshotId": "d1196c40", "target": " /tmp/r0 "}),
+    )
+    .await;
+    assert_eq!(
+        (rs.status, rs.json()),
+        (
+            500,
+            json!({"code": "unknown", "message": "failed to schedule restore task: add operation to oplog: plan_id is required"})
+        ),
+        "a restore without a plan fails as on Backrest 1.14"
+    );
+    let rs = rpc(
+        &c,
+        &d,
+        "Restore",
+        json!({"repoId": "local-repo", "planId": "docs-plan", "snapshotId": "d1196c40", "target": " /tmp/r1 "}),
     )
     .await;
     assert_eq!(rs.status, 200, "{}", rs.text);
@@ -789,8 +804,8 @@ async fn repo_tasks_forget_and_restore_are_scheduled_and_recorded() {
         "single-snapshot forget removes itself"
     );
     assert_eq!(
-        state.bodies("Restore")[0],
-        &json!({"repoId": "local-repo", "snapshotId": "d1196c40", "target": " /tmp/r1 "})
+        state.bodies("Restore")[1],
+        &json!({"repoId": "local-repo", "planId": "docs-plan", "snapshotId": "d1196c40", "target": " /tmp/r1 "})
     );
     assert_eq!(state.bodies("DoRepoTask").len(), 4);
 }

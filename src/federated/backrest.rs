@@ -17,6 +17,7 @@ use crate::store::ServerKind;
 use crate::upstream::backrest::client::BackrestClient;
 use crate::upstream::backrest::error::BackrestError;
 use crate::upstream::backrest::rows::datetime;
+use crate::upstream::backrest::scrub;
 use crate::upstream::backrest::wire::{OpStatus, Operation};
 
 /// The most operations read from one server for one answer (`truncated` past it).
@@ -77,17 +78,17 @@ pub fn record(op: &Operation, tenant_id: &str, with_errors: bool) -> RunRecord {
             .trim_start_matches("STATUS_")
             .to_ascii_lowercase()
     } else {
-        op.display_message.clone()
+        scrub::message(&op.display_message)
     };
     let errors = with_errors.then(|| {
         let mut lines: Vec<String> = backup
             .into_iter()
             .flat_map(|b| b.errors.iter())
-            .map(|e| format!("{} ({}): {}", e.item, e.during, e.message))
+            .map(|e| format!("{} ({}): {}", e.item, e.during, scrub::message(&e.message)))
             .take(super::novabackup::ERROR_LINES)
             .collect();
         if lines.is_empty() && !op.display_message.is_empty() {
-            lines.push(op.display_message.clone());
+            lines.push(scrub::message(&op.display_message));
         }
         lines
     });
@@ -148,5 +149,24 @@ fn status_of(status: OpStatus) -> RunStatus {
         OpStatus::InProgress => RunStatus::Running,
         OpStatus::Pending => RunStatus::Pending,
         _ => RunStatus::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn federated_rows_carry_scrubbed_messages() {
+        let op: Operation = serde_json::from_value(json!({
+            "id": "7", "status": "STATUS_ERROR", "planId": "home",
+            "displayMessage": "failed to backup: command \"/usr/local/bin/restic backup --json /home\" failed: exit status 1\nOutput:\nFatal: unable to open repository",
+            "operationBackup": {}
+        }))
+        .unwrap();
+        let row = record(&op, "acme", true);
+        let text = serde_json::to_string(&row).unwrap();
+        assert!(!text.contains("/usr/local/bin/restic"), "{text}");
+        assert!(text.contains("restic command line hidden"), "{text}");
     }
 }

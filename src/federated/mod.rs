@@ -7,7 +7,6 @@
 pub mod backrest;
 pub mod novabackup;
 pub mod overview;
-pub mod window;
 
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;

@@ -13,11 +13,11 @@ use super::output::FanoutOutput;
 use super::{Gateway, ToolError};
 use crate::fanout::{self, Coverage, Row};
 use crate::federated::overview::{self, Overview, ServerActivity};
-use crate::federated::window::window_start;
 use crate::federated::{RunRecord, backrest, newest_first, novabackup};
 use crate::fleet::{Selection, Server, ServerFailure};
 use crate::store::ServerKind;
 use crate::upstream::novabackup::client::Nova;
+use crate::window;
 
 #[derive(Debug, Deserialize, JsonSchema, Default)]
 pub struct FailingArgs {
@@ -27,9 +27,9 @@ pub struct FailingArgs {
     pub tenant_id: Option<String>,
     /// novabackup or backrest (default: both).
     pub kind: Option<String>,
-    /// 24h (default), 7d or 30d.
+    /// Nh, Nd or Nw back from now: 24h (default), 48h, 7d, 2w, 30d.
     pub window: Option<String>,
-    /// Start of the window as RFC 3339 (instead of window), e.g. 2026-11-21T00:00:00Z.
+    /// Start of the window (instead of window): RFC 3339 such as 2026-11-21T00:00:00Z, or Nh/Nd/Nw.
     pub since: Option<String>,
     /// Also list runs that completed with warnings (default false).
     #[serde(default)]
@@ -56,9 +56,9 @@ pub struct OverviewArgs {
     pub tenant_id: Option<String>,
     /// novabackup or backrest (default: both).
     pub kind: Option<String>,
-    /// Window of the failure and warning counts: 24h (default), 7d or 30d.
+    /// Window of the failure and warning counts, Nh, Nd or Nw back from now: 24h (default), 7d.
     pub window: Option<String>,
-    /// Start of that window as RFC 3339 (instead of window).
+    /// Start of that window (instead of window): RFC 3339, or Nh/Nd/Nw.
     pub since: Option<String>,
     /// Agents or plans without a success for this many days are stale (default 7, 1 to 365).
     pub stale_days: Option<u32>,
@@ -86,8 +86,8 @@ impl Gateway {
         &self,
         Parameters(args): Parameters<FailingArgs>,
     ) -> Result<Json<FailingJobs>, ToolError> {
-        let since = window_start(args.window.as_deref(), args.since.as_deref(), Utc::now())
-            .map_err(|e| ToolError::invalid("window", e.to_string()))?;
+        let since = window::start(args.window.as_deref(), args.since.as_deref(), Utc::now())
+            .map_err(window_error)?;
         let servers = self.select_for_federation(&args.server_id, &args.tenant_id, &args.kind)?;
         let plan = self.plan(args.tenant_id.clone());
         let limit = fanout::effective_limit(args.limit);
@@ -134,8 +134,8 @@ impl Gateway {
         Parameters(args): Parameters<OverviewArgs>,
     ) -> Result<Json<BackupOverview>, ToolError> {
         let now = Utc::now();
-        let since = window_start(args.window.as_deref(), args.since.as_deref(), now)
-            .map_err(|e| ToolError::invalid("window", e.to_string()))?;
+        let since = window::start(args.window.as_deref(), args.since.as_deref(), now)
+            .map_err(window_error)?;
         let stale_days = args.stale_days.unwrap_or(7);
         if !(1..=365).contains(&stale_days) {
             return Err(ToolError::invalid("stale_days", "use 1 to 365"));
@@ -211,6 +211,11 @@ impl Gateway {
             tenant_id: tenant_id.as_deref(),
         })?)
     }
+}
+
+/// A window argument that is not in the shared vocabulary, named as the caller gave it.
+pub(super) fn window_error(e: window::WindowError) -> ToolError {
+    ToolError::invalid(e.param(), e.to_string())
 }
 
 fn to_row(record: RunRecord) -> Row {

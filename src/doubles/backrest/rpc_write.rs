@@ -205,7 +205,8 @@ pub fn forget(shared: &Arc<Shared>, body: &Value) -> Result<Value, RpcError> {
     Ok(operation_id(schedule_op(shared, &mut store, op, done)))
 }
 
-/// `Restore`: schedules a restore into a target that must not exist yet.
+/// `Restore`: schedules a restore into a target that must not exist yet; a restore without a
+/// `planId` fails as on a real Backrest (500 `unknown`).
 pub fn restore(shared: &Arc<Shared>, body: &Value) -> Result<Value, RpcError> {
     let repo_id = wire::string(body, "repoId")?;
     let plan_id = wire::string(body, "planId")?;
@@ -232,6 +233,12 @@ pub fn restore(shared: &Arc<Shared>, body: &Value) -> Result<Value, RpcError> {
         return Err(RpcError::new(
             Code::FailedPrecondition,
             format!("target directory {target:?} already exists"),
+        ));
+    }
+    if plan_id.is_empty() {
+        // Backrest 1.14 checks the plan only when the task reaches the oplog, after the target.
+        return Err(RpcError::unknown(
+            "failed to schedule restore task: add operation to oplog: plan_id is required",
         ));
     }
     store.existing_paths.insert(target.clone());

@@ -14,7 +14,7 @@ use super::{WriteOutput, audited};
 use crate::mcp::confirm::PeerConfirmation;
 use crate::policy::confirm::{check_token, forget_token};
 use crate::policy::{Refusal, restore_path};
-use crate::upstream::backrest::actions::{self, ForgetTarget};
+use crate::upstream::backrest::actions::{self, OwnedSnapshot};
 use crate::upstream::backrest::client::{BackrestClient, RestoreRequest};
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
@@ -38,6 +38,8 @@ pub struct RestoreArgs {
     pub path: Option<String>,
     /// New folder on the Backrest host, under the allowed restore prefix; must not exist yet.
     pub target: String,
+    /// The plan that made the snapshot (default: from its plan:<id> tag; Backrest needs one). A
+    /// plan that does not own the snapshot is refused.
     pub plan_id: Option<String>,
 }
 
@@ -73,7 +75,7 @@ impl Gateway {
         let resolved = self
             .on_server(server, |deadline| async move {
                 let client = BackrestClient::new(server, deadline);
-                actions::forget_target(
+                actions::owned_snapshot(
                     &client,
                     &args.repo_id,
                     &args.snapshot_id,
@@ -82,7 +84,7 @@ impl Gateway {
                 .await
             })
             .await;
-        let target: ForgetTarget = session
+        let target: OwnedSnapshot = session
             .require(match resolved {
                 Ok(checked) => checked,
                 Err(e) => Err(Refusal::new(format!(
@@ -133,7 +135,7 @@ impl Gateway {
     }
 
     #[tool(
-        description = "Restores a Backrest snapshot (or a path inside it) into a NEW folder on the Backrest host under the allowed restore prefix (absolute, no '..'). Asks the user to confirm when the client supports forms. Audited.",
+        description = "Restores a Backrest snapshot (or a path inside it) into a NEW folder on the Backrest host under the allowed restore prefix (absolute, no '..'). The plan comes from the snapshot's plan tag; a plan_id that does not own the snapshot is refused. Asks the user to confirm when the client supports forms. Audited.",
         annotations(
             read_only_hint = false,
             destructive_hint = true,
@@ -167,10 +169,32 @@ impl Gateway {
         let target = session
             .require(restore_path::guard(&args.target, prefix, on_this_host))
             .await?;
+        let (server_ref, args_ref) = (server, &args);
+        let resolved = self
+            .on_server(server_ref, |deadline| async move {
+                let client = BackrestClient::new(server_ref, deadline);
+                actions::owned_snapshot(
+                    &client,
+                    &args_ref.repo_id,
+                    &args_ref.snapshot_id,
+                    args_ref.plan_id.as_deref(),
+                )
+                .await
+            })
+            .await;
+        let snapshot: OwnedSnapshot = session
+            .require(match resolved {
+                Ok(checked) => checked,
+                Err(e) => Err(Refusal::new(format!(
+                    "the snapshot and its plan could not be verified: {e}"
+                ))),
+            })
+            .await?;
         let question = format!(
-            "Restore {path} of snapshot {} (repo {}) on Backrest server {} (tenant {}) into {target}?",
-            args.snapshot_id,
-            args.repo_id,
+            "Restore {path} of snapshot {} (plan {}, repo {}) on Backrest server {} (tenant {}) into {target}?",
+            snapshot.snapshot_id,
+            snapshot.plan_id,
+            snapshot.repo_id,
             server.id(),
             server.entry.default_tenant()
         );
@@ -182,9 +206,9 @@ impl Gateway {
             .require(restore_path::guard(&target, prefix, on_this_host))
             .await?;
         let request = RestoreRequest {
-            repo_id: &args.repo_id,
-            plan_id: args.plan_id.as_deref(),
-            snapshot_id: &args.snapshot_id,
+            repo_id: &snapshot.repo_id,
+            plan_id: &snapshot.plan_id,
+            snapshot_id: &snapshot.snapshot_id,
             path: &path,
             target: &target,
         };

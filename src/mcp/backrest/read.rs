@@ -18,6 +18,7 @@ use crate::upstream::backrest::BackrestError;
 use crate::upstream::backrest::queries::{
     self, DEFAULT_LOG_BYTES, LogSource, MAX_LOG_BYTES, OperationFilter, SnapshotFilter,
 };
+use crate::window;
 
 #[derive(Debug, Deserialize, JsonSchema, Default)]
 pub struct ServersArgs {
@@ -79,7 +80,7 @@ pub struct OperationsArgs {
     /// Comma-separated statuses: pending, in_progress, success, warning, error, user_cancelled,
     /// system_cancelled.
     pub status: Option<String>,
-    /// RFC 3339 time, or a window back from now such as 24h or 7d.
+    /// Start of the window: Nh, Nd or Nw back from now (24h, 3d, 2w) or an RFC 3339 time.
     pub since: Option<String>,
     /// Operation type: backup, restore, prune, check, forget, index_snapshot, stats, run_hook.
     #[serde(rename = "type")]
@@ -222,7 +223,7 @@ impl Gateway {
         &self,
         Parameters(args): Parameters<OperationsArgs>,
     ) -> Result<Json<FanoutOutput>, ToolError> {
-        let now_ms = chrono::Utc::now().timestamp_millis();
+        let now = chrono::Utc::now();
         let limit = fanout::effective_limit(args.limit);
         let filter = OperationFilter {
             repo_id: args.repo_id,
@@ -236,9 +237,9 @@ impl Gateway {
             since_ms: args
                 .since
                 .as_deref()
-                .map(|s| queries::parse_since(s, now_ms))
+                .map(|s| window::start_of("since", s, now).map(|t| t.timestamp_millis()))
                 .transpose()
-                .map_err(|e| ToolError::invalid("since", e))?,
+                .map_err(crate::mcp::federated::window_error)?,
             kind: args.kind.map(|k| k.trim().to_ascii_lowercase()),
             limit,
         };

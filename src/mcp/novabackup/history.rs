@@ -10,9 +10,10 @@ use super::{ODataArgs, Scope};
 use crate::fanout::Coverage;
 use crate::mcp::output::FanoutOutput;
 use crate::mcp::{Gateway, ToolError};
-use crate::upstream::novabackup::history::{self, HistorySummary, Window};
+use crate::upstream::novabackup::history::{self, HistorySummary};
 use crate::upstream::novabackup::resources::{self, JobKind};
 use crate::upstream::novabackup::runlog::{self, Cut, LogKey, LogMode, LogReport};
+use crate::window;
 
 const MAX_TAIL: usize = 500;
 const MAX_FULL: usize = 5000;
@@ -43,9 +44,10 @@ pub struct SummaryArgs {
     pub server_id: Option<String>,
     /// Only runs of this tenant's agents.
     pub tenant_id: Option<String>,
-    /// 24h (default), 7d or 30d.
-    #[serde(default)]
-    pub window: Window,
+    /// Nh, Nd or Nw back from now: 24h (default), 48h, 7d, 30d.
+    pub window: Option<String>,
+    /// Start of the window (instead of window): RFC 3339, or Nh/Nd/Nw.
+    pub since: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -104,14 +106,24 @@ impl Gateway {
     }
 
     #[tool(
-        description = "Counts every NovaBACKUP job run that started in the window (24h, 7d, 30d) by status, per server and per tenant, with the number of agents that had a failure. Pages through all runs (no sampling); truncated is set only past the documented scan cap.",
+        description = "Counts every NovaBACKUP job run that started in the window (window: Nh, Nd or Nw such as 24h, 48h, 7d; or since: an RFC 3339 time) by status, per server and per tenant, with the number of agents that had a failure. Pages through all runs (no sampling); truncated is set only past the documented scan cap.",
         annotations(read_only_hint = true, open_world_hint = true)
     )]
     async fn get_job_history_summary(
         &self,
         Parameters(args): Parameters<SummaryArgs>,
     ) -> Result<Json<SummaryOutput>, ToolError> {
-        let since = args.window.since(Utc::now());
+        let since = window::start(args.window.as_deref(), args.since.as_deref(), Utc::now())
+            .map_err(crate::mcp::federated::window_error)?;
+        let asked = match (&args.window, &args.since) {
+            (_, Some(_)) => None,
+            (w, None) => Some(
+                w.as_deref()
+                    .unwrap_or(window::DEFAULT)
+                    .trim()
+                    .to_ascii_lowercase(),
+            ),
+        };
         let tenant = args.tenant_id.as_deref();
         let (parts, meta) = self
             .nova_each(args.server_id.as_deref(), |nova| async move {
@@ -119,7 +131,7 @@ impl Gateway {
             })
             .await?;
         let parts = parts.into_iter().map(|(_, counts)| counts).collect();
-        let summary = HistorySummary::merge(args.window, since, parts);
+        let summary = HistorySummary::merge(asked, since, parts);
         Ok(Json(SummaryOutput { summary, meta }))
     }
 

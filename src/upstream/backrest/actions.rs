@@ -1,5 +1,5 @@
 //! Writes that take more than one call: starting a backup without waiting for it, cancelling
-//! and verifying by re-reading, and finding which snapshot (and plan) a forget is about.
+//! and verifying by re-reading, and finding which snapshot (and plan) a forget or restore is about.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -85,9 +85,13 @@ pub async fn trigger_backup(
         }
         let ops = client.operations(selector.clone(), 5).await?;
         if let Some(op) = newest_backup(&ops, newest_before) {
+            let mut operation = rows::operation(op);
+            // A just-started backup's `operationBackup` is often still `{}` (no `dryRun` yet):
+            // the request says what this run is.
+            operation.insert("dry_run".into(), json!(dry_run));
             return Ok(BackupStarted {
                 operation_id: Some(op.id.get().to_string()),
-                operation: Some(rows::operation(op)),
+                operation: Some(operation),
             });
         }
         if finished || Instant::now() + POLL >= give_up {
@@ -147,22 +151,23 @@ pub async fn cancel(
     })
 }
 
-/// The snapshot a forget will remove, with the plan Backrest needs.
+/// A snapshot a forget or restore is about, with the plan Backrest needs for either.
 #[derive(Debug, Clone)]
-pub struct ForgetTarget {
+pub struct OwnedSnapshot {
     pub repo_id: String,
     pub plan_id: String,
     pub snapshot_id: String,
 }
 
 /// Finds the snapshot and its owning plan (`plan:<id>` tag); refuses a `plan_id` that does not
-/// own it, an unknown or ambiguous snapshot, and a snapshot with no plan.
-pub async fn forget_target(
+/// own it, an unknown or ambiguous snapshot, and a snapshot with no plan. Backrest needs the plan
+/// for both calls (a restore without one fails with "plan_id is required").
+pub async fn owned_snapshot(
     client: &BackrestClient<'_>,
     repo_id: &str,
     snapshot_id: &str,
     plan_id: Option<&str>,
-) -> Result<Result<ForgetTarget, Refusal>, BackrestError> {
+) -> Result<Result<OwnedSnapshot, Refusal>, BackrestError> {
     let snapshots = client.snapshots(repo_id, None).await?;
     let matches: Vec<_> = snapshots
         .iter()
@@ -191,11 +196,11 @@ pub async fn forget_target(
         (_, Some(owner)) => owner.to_owned(),
         (_, None) => {
             return Ok(Err(Refusal::new(format!(
-                "snapshot {snapshot_id} has no plan:<id> tag, so its plan cannot be verified; it is not forgotten"
+                "snapshot {snapshot_id} has no plan:<id> tag, so its plan cannot be verified; nothing is sent"
             ))));
         }
     };
-    Ok(Ok(ForgetTarget {
+    Ok(Ok(OwnedSnapshot {
         repo_id: repo_id.to_owned(),
         plan_id: plan,
         snapshot_id: snapshot.id.clone(),

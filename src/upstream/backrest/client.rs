@@ -240,23 +240,20 @@ impl<'a> BackrestClient<'a> {
         request: &RestoreRequest<'_>,
         _proof: Authorized,
     ) -> Result<Option<i64>, BackrestError> {
-        let mut body = json!({
+        let body = json!({
             "repoId": request.repo_id, "snapshotId": request.snapshot_id,
-            "path": request.path, "target": request.target,
+            "planId": request.plan_id, "path": request.path, "target": request.target,
         });
-        if let Some(plan) = request.plan_id {
-            body["planId"] = json!(plan);
-        }
         let reply: OperationIdReply = self.unary("Restore", body, false).await?;
         Ok(nonzero(reply))
     }
 }
 
-/// What to restore where.
+/// What to restore where. The plan is required: Backrest refuses a restore without one.
 #[derive(Debug, Clone)]
 pub struct RestoreRequest<'a> {
     pub repo_id: &'a str,
-    pub plan_id: Option<&'a str>,
+    pub plan_id: &'a str,
     pub snapshot_id: &'a str,
     pub path: &'a str,
     pub target: &'a str,

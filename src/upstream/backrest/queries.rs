@@ -234,25 +234,6 @@ pub async fn operations(
         .collect())
 }
 
-/// Parses `since`: RFC 3339, or a window back from now such as `90m`, `24h`, `7d`.
-pub fn parse_since(text: &str, now_ms: i64) -> Result<i64, String> {
-    let t = text.trim();
-    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(t) {
-        return Ok(at.timestamp_millis());
-    }
-    let (num, unit) = t.split_at(t.len().saturating_sub(1));
-    let n: i64 = num
-        .parse()
-        .map_err(|_| format!("{text:?} is neither RFC 3339 nor a window like 24h or 7d"))?;
-    let unit_ms = match unit {
-        "m" => 60_000,
-        "h" => 3_600_000,
-        "d" => 86_400_000,
-        _ => return Err(format!("{text:?}: the window unit must be m, h or d")),
-    };
-    Ok(now_ms - n.saturating_mul(unit_ms))
-}
-
 /// Parses a comma-separated status list (`error,warning`, `STATUS_SUCCESS`, `in_progress`).
 pub fn parse_statuses(text: &str) -> Result<Vec<OpStatus>, String> {
     text.split(',')
@@ -325,16 +306,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn since_and_statuses_parse() {
-        assert_eq!(
-            parse_since("24h", 100_000_000).unwrap(),
-            100_000_000 - 86_400_000
-        );
-        assert_eq!(
-            parse_since("2026-01-01T00:00:00Z", 0).unwrap(),
-            1_767_225_600_000
-        );
-        assert!(parse_since("yesterday", 0).is_err());
+    fn statuses_parse() {
         assert_eq!(
             parse_statuses("error, STATUS_WARNING").unwrap(),
             [OpStatus::Error, OpStatus::Warning]

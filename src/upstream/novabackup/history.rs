@@ -6,37 +6,15 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::client::Nova;
 use super::error::NovaError;
 use super::odata::{Query, STABLE_RUN_ORDER, datetime_literal};
 use super::present::status_label;
 use super::tenancy::int;
-
-/// How far back a summary looks.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-pub enum Window {
-    #[default]
-    #[serde(rename = "24h")]
-    Day,
-    #[serde(rename = "7d")]
-    Week,
-    #[serde(rename = "30d")]
-    Month,
-}
-
-impl Window {
-    pub fn since(self, now: DateTime<Utc>) -> DateTime<Utc> {
-        now - match self {
-            Window::Day => Duration::hours(24),
-            Window::Week => Duration::days(7),
-            Window::Month => Duration::days(30),
-        }
-    }
-}
 
 /// Runs counted by status label.
 #[derive(Debug, Clone, Default, Serialize, JsonSchema, PartialEq)]
@@ -86,7 +64,8 @@ pub struct TenantCounts {
 /// The whole summary.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct HistorySummary {
-    pub window: Window,
+    /// The window as asked (`7d`, `48h`), or null when an explicit `since` was given.
+    pub window: Option<String>,
     /// Runs that started after this instant are counted.
     pub since: String,
     #[serde(flatten)]
@@ -143,7 +122,11 @@ pub async fn count_runs(
 }
 
 impl HistorySummary {
-    pub fn merge(window: Window, since: DateTime<Utc>, per_server: Vec<ServerCounts>) -> Self {
+    pub fn merge(
+        window: Option<String>,
+        since: DateTime<Utc>,
+        per_server: Vec<ServerCounts>,
+    ) -> Self {
         let mut counts = Counts::default();
         let mut tenants: BTreeMap<Option<String>, Counts> = BTreeMap::new();
         for server in &per_server {
@@ -197,7 +180,7 @@ mod tests {
             .or_default()
             .add("failed", 2);
         let now = Utc::now();
-        let s = HistorySummary::merge(Window::Week, Window::Week.since(now), vec![a, b]);
+        let s = HistorySummary::merge(Some("7d".into()), now, vec![a, b]);
         assert_eq!(s.counts.total_runs, 5);
         assert_eq!(s.counts.by_status["failed"], 2);
         assert_eq!(s.per_tenant.len(), 1);
