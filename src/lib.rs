@@ -10,6 +10,7 @@ pub mod doubles;
 pub mod fanout;
 pub mod federated;
 pub mod fleet;
+pub mod install;
 pub mod logging;
 pub mod mcp;
 pub mod metrics;
