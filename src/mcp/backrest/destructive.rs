@@ -11,9 +11,10 @@ use serde_json::json;
 
 use super::super::{Gateway, ToolError};
 use super::{WriteOutput, audited};
+use crate::fleet::Server;
 use crate::mcp::confirm::PeerConfirmation;
 use crate::policy::confirm::{check_token, forget_token};
-use crate::policy::{Refusal, restore_path};
+use crate::policy::{Refusal, WriteSession, restore_path};
 use crate::upstream::backrest::actions::{self, OwnedSnapshot};
 use crate::upstream::backrest::client::{BackrestClient, RestoreRequest};
 
@@ -72,25 +73,14 @@ impl Gateway {
                 args.confirm.as_deref(),
             ))
             .await?;
-        let resolved = self
-            .on_server(server, |deadline| async move {
-                let client = BackrestClient::new(server, deadline);
-                actions::owned_snapshot(
-                    &client,
-                    &args.repo_id,
-                    &args.snapshot_id,
-                    args.plan_id.as_deref(),
-                )
-                .await
-            })
-            .await;
-        let target: OwnedSnapshot = session
-            .require(match resolved {
-                Ok(checked) => checked,
-                Err(e) => Err(Refusal::new(format!(
-                    "the snapshot and its plan could not be verified: {e}"
-                ))),
-            })
+        let target = self
+            .verified_snapshot(
+                &mut session,
+                server,
+                &args.repo_id,
+                &args.snapshot_id,
+                args.plan_id.as_deref(),
+            )
             .await?;
         let question = format!(
             "Forget snapshot {} of plan {} in repo {} on Backrest server {} (tenant {})? Its data is deleted at the next prune.",
@@ -169,26 +159,14 @@ impl Gateway {
         let target = session
             .require(restore_path::guard(&args.target, prefix, on_this_host))
             .await?;
-        let (server_ref, args_ref) = (server, &args);
-        let resolved = self
-            .on_server(server_ref, |deadline| async move {
-                let client = BackrestClient::new(server_ref, deadline);
-                actions::owned_snapshot(
-                    &client,
-                    &args_ref.repo_id,
-                    &args_ref.snapshot_id,
-                    args_ref.plan_id.as_deref(),
-                )
-                .await
-            })
-            .await;
-        let snapshot: OwnedSnapshot = session
-            .require(match resolved {
-                Ok(checked) => checked,
-                Err(e) => Err(Refusal::new(format!(
-                    "the snapshot and its plan could not be verified: {e}"
-                ))),
-            })
+        let snapshot = self
+            .verified_snapshot(
+                &mut session,
+                server,
+                &args.repo_id,
+                &args.snapshot_id,
+                args.plan_id.as_deref(),
+            )
             .await?;
         let question = format!(
             "Restore {path} of snapshot {} (plan {}, repo {}) on Backrest server {} (tenant {}) into {target}?",
@@ -234,5 +212,33 @@ impl Gateway {
             None,
             done.audit_warning,
         )))
+    }
+}
+
+impl Gateway {
+    /// The snapshot and the plan that made it, read from Backrest; a snapshot that cannot be
+    /// verified refuses the write (audited), since both destructive tools need its plan.
+    async fn verified_snapshot(
+        &self,
+        session: &mut WriteSession<'_>,
+        server: &std::sync::Arc<Server>,
+        repo_id: &str,
+        snapshot_id: &str,
+        plan_id: Option<&str>,
+    ) -> Result<OwnedSnapshot, ToolError> {
+        let resolved = self
+            .on_server(server, |deadline| async move {
+                let client = BackrestClient::new(server, deadline);
+                actions::owned_snapshot(&client, repo_id, snapshot_id, plan_id).await
+            })
+            .await;
+        Ok(session
+            .require(match resolved {
+                Ok(checked) => checked,
+                Err(e) => Err(Refusal::new(format!(
+                    "the snapshot and its plan could not be verified: {e}"
+                ))),
+            })
+            .await?)
     }
 }
