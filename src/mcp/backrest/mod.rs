@@ -199,13 +199,14 @@ impl Gateway {
                     .unwrap_or_default(),
                 Ok(_) => "the call did not reach the tool".to_owned(),
             };
+            let why = super::errors::bounded_message(&why);
             let server_id = args
                 .as_ref()
                 .and_then(|a| a.get("server_id"))
                 .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            let args = args.map_or(Value::Null, Value::Object);
+                .map(super::errors::bounded_message)
+                .unwrap_or_default();
+            let args = audited_arguments(args);
             let session = WriteSession::begin(&self.audit, tool, &server_id, args, false);
             let _ = session
                 .record_refusal(&format!("invalid arguments: {why}"))
@@ -221,6 +222,22 @@ impl Gateway {
         server.ensure_ready(deadline, started).await?;
         Ok(deadline)
     }
+}
+
+/// The longest arguments an audit line records whole; longer ones are kept as a bounded excerpt,
+/// so a hostile call cannot write megabytes into the audit log.
+const MAX_AUDITED_ARGUMENT_BYTES: usize = 4096;
+
+fn audited_arguments(args: Option<serde_json::Map<String, Value>>) -> Value {
+    let value = args.map_or(Value::Null, Value::Object);
+    let text = value.to_string();
+    if text.len() <= MAX_AUDITED_ARGUMENT_BYTES {
+        return value;
+    }
+    serde_json::json!({
+        "excerpt": super::errors::bounded_message(&text),
+        "bytes": text.len(),
+    })
 }
 
 #[cfg(test)]
@@ -239,5 +256,18 @@ mod tests {
         let mut listed = WRITE_TOOLS.map(str::to_owned).to_vec();
         listed.sort();
         assert_eq!(registered, listed);
+    }
+
+    #[test]
+    fn huge_arguments_are_audited_as_a_bounded_excerpt() {
+        let mut args = serde_json::Map::new();
+        args.insert("server_id".into(), Value::String("A".repeat(1_000_000)));
+        let audited = super::audited_arguments(Some(args));
+        assert!(
+            audited.to_string().len() < 3_000,
+            "{}",
+            audited.to_string().len()
+        );
+        assert!(audited["bytes"].as_u64().unwrap() > 1_000_000);
     }
 }
