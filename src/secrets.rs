@@ -101,6 +101,15 @@ pub fn register_env_password() {
     }
 }
 
+/// True when `text` holds a known secret.
+pub fn contains_secret(text: &str) -> bool {
+    let guard = KNOWN.read().unwrap_or_else(|p| p.into_inner());
+    guard
+        .as_ref()
+        .and_then(|k| k.matcher.as_ref())
+        .is_some_and(|m| m.is_match(text))
+}
+
 /// `text` with every known secret replaced by [`REDACTED`]; borrowed when nothing matched.
 pub fn scrub(text: &str) -> Cow<'_, str> {
     let guard = KNOWN.read().unwrap_or_else(|p| p.into_inner());

@@ -29,6 +29,9 @@ pub fn sanitize_response(response: &mut CallToolResponse) {
 /// A text block is usually the JSON of the structured result: it is sanitized as JSON so an
 /// escaped control character (`\u001b` on the wire) is caught too.
 fn sanitize_text_block(text: &str) -> String {
+    if !may_need_work(text) {
+        return text.to_owned();
+    }
     let looks_like_json = matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'['));
     if looks_like_json && let Ok(mut value) = serde_json::from_str::<Value>(text) {
         sanitize_value(&mut value);
@@ -50,7 +53,17 @@ fn sanitize_value(value: &mut Value) {
 
 /// Cheap pre-check: most strings hold neither a control character nor a secret.
 fn needs_work(s: &str) -> bool {
-    s.chars().any(is_hazard) || matches!(secrets::scrub(s), std::borrow::Cow::Owned(_))
+    s.chars().any(is_hazard) || secrets::contains_secret(s)
+}
+
+/// The pre-check for a text block, which may be JSON: there a control character is written as an
+/// escape (`\u001b`, `\r`, `\b`, `\f`), so those sequences send it down the slow path too.
+/// Clean blocks (nearly all) are then not parsed and re-serialized.
+fn may_need_work(text: &str) -> bool {
+    needs_work(text)
+        || ["\\u", "\\r", "\\b", "\\f"]
+            .iter()
+            .any(|e| text.contains(e))
 }
 
 /// `text` with secrets replaced and hazardous characters written as `\u{…}`-style escapes.
