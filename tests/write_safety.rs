@@ -84,6 +84,17 @@ fn destructive_env(home: &Home, extra: &[(&str, String)]) -> Vec<(&'static str, 
     home.env(&env)
 }
 
+/// The restore prefix and a folder outside it, with `prefix/link` pointing outside: the symlink
+/// a restore target must never pass through.
+fn restore_dirs(home: &Home) -> (std::path::PathBuf, std::path::PathBuf) {
+    let prefix = home.dir.path().join("backrest-restore");
+    let outside = home.dir.path().join("outside");
+    std::fs::create_dir(&prefix).unwrap();
+    std::fs::create_dir(&outside).unwrap();
+    std::os::unix::fs::symlink(&outside, prefix.join("link")).unwrap();
+    (prefix, outside)
+}
+
 async fn first_snapshot<H: rmcp::ClientHandler>(
     client: &rmcp::service::RunningService<rmcp::RoleClient, H>,
     plan: &str,
@@ -208,11 +219,7 @@ async fn forget_needs_the_exact_token_the_owning_plan_and_the_human() {
 async fn restore_targets_outside_the_prefix_are_refused_and_audited() {
     let d = double("nas01", "acme");
     let home = Home::new();
-    let prefix = home.dir.path().join("backrest-restore");
-    let outside = home.dir.path().join("outside");
-    std::fs::create_dir(&prefix).unwrap();
-    std::fs::create_dir(&outside).unwrap();
-    std::os::unix::fs::symlink(&outside, prefix.join("link")).unwrap();
+    let (prefix, _) = restore_dirs(&home);
     write_credentials(&home.creds(), &[entry("br-a", &d.base_url(), Some("acme"))]);
     let env = destructive_env(
         &home,
@@ -619,11 +626,7 @@ fn names_of_this_host() -> Vec<String> {
 async fn the_restore_guard_knows_this_host_by_name_and_checks_again_after_the_human() {
     let d = double("nas01", "acme");
     let home = Home::new();
-    let prefix = home.dir.path().join("backrest-restore");
-    let outside = home.dir.path().join("outside");
-    std::fs::create_dir(&prefix).unwrap();
-    std::fs::create_dir(&outside).unwrap();
-    std::os::unix::fs::symlink(&outside, prefix.join("link")).unwrap();
+    let (prefix, outside) = restore_dirs(&home);
     let port = d.addr().port();
     let names = names_of_this_host();
     let mut servers = vec![entry("br-0", &d.base_url(), Some("acme"))];

@@ -248,6 +248,21 @@ mod tests {
     use std::collections::BTreeSet;
     use std::sync::atomic::{AtomicBool, Ordering};
 
+    /// Runs the session's write with an action that records whether it was ever called.
+    async fn execute_recording(s: WriteSession<'_>) -> (Result<Executed<()>, WriteError>, bool) {
+        let sent = AtomicBool::new(false);
+        let result = s
+            .execute(
+                |_| async {
+                    sent.store(true, Ordering::SeqCst);
+                    Ok::<_, String>(())
+                },
+                |_| None,
+            )
+            .await;
+        (result, sent.load(Ordering::SeqCst))
+    }
+
     struct Answer(HumanAnswer);
     impl HumanConfirmation for Answer {
         fn ask<'a>(&'a self, _: &'a str) -> BoxFuture<'a, HumanAnswer> {
@@ -294,18 +309,9 @@ mod tests {
 
         let mut s = WriteSession::begin(&log, "forget_snapshot", "s1", Value::Null, true);
         s.check_target(saved("acme"), p).await.unwrap();
-        let sent = AtomicBool::new(false);
-        let skipped = s
-            .execute(
-                |_| async {
-                    sent.store(true, Ordering::SeqCst);
-                    Ok::<_, String>(())
-                },
-                |_| None,
-            )
-            .await;
+        let (skipped, sent) = execute_recording(s).await;
         assert!(skipped.is_err(), "destructive without asking the human");
-        assert!(!sent.load(Ordering::SeqCst));
+        assert!(!sent);
 
         let mut s = WriteSession::begin(&log, "forget_snapshot", "s1", Value::Null, true);
         s.check_target(saved("acme"), p).await.unwrap();
@@ -346,18 +352,9 @@ mod tests {
         let log = AuditLog::new(Some(dir.path().to_path_buf()));
         let mut s = WriteSession::begin(&log, "trigger_backup", "s1", Value::Null, false);
         s.check_target(saved("t"), policy(None)).await.unwrap();
-        let sent = AtomicBool::new(false);
-        let result = s
-            .execute(
-                |_| async {
-                    sent.store(true, Ordering::SeqCst);
-                    Ok::<_, String>(())
-                },
-                |_| None,
-            )
-            .await;
+        let (result, sent) = execute_recording(s).await;
         assert!(matches!(result, Err(WriteError::AuditUnavailable(_))));
-        assert!(!sent.load(Ordering::SeqCst));
+        assert!(!sent);
     }
 
     #[tokio::test]
