@@ -1,6 +1,7 @@
 # Shared by the packaging checks (run_npm.sh, run_pypi.sh, run_mcpb.sh); sourced, not run.
 # Every tool comes from its registry once, pinned, into ~/.cache/backup-mcp, so reruns are fast.
-cache="${BACKUP_MCP_CACHE:-$HOME/.cache/backup-mcp}"
+export BACKUP_MCP_CACHE="${BACKUP_MCP_CACHE:-$HOME/.cache/backup-mcp}"
+cache="$BACKUP_MCP_CACHE"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 
@@ -87,4 +88,13 @@ while todo:
         todo.append(c)
 print(" ".join(map(str, out)))
 PY
+}
+
+# packaged_copy BINARY DIR: a copy of the binary without debug info (as a release build ships;
+# a debug build's 280 MB would only slow packing and downloads); prints the copy's path.
+packaged_copy() {
+  local out
+  out="$2/$(basename "$1")"
+  if command -v strip >/dev/null; then strip -o "$out" "$1"; else cp "$1" "$out"; fi
+  echo "$out"
 }

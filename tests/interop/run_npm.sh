@@ -20,6 +20,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+binary=$(packaged_copy "$binary" "$work")
 passed=0
 ok() { passed=$((passed + 1)); echo "ok: $1"; }
 fail() { echo "npm: $passed passed, 1 failed ($1)"; exit 1; }
