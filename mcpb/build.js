@@ -13,16 +13,10 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { PLATFORMS } = require('../npm/backup-mcp/lib/platform.js');
+const { cargoVersion } = require('../npm/version.js');
 
 const root = path.resolve(__dirname, '..');
 
-function cargoVersion() {
-  const toml = fs.readFileSync(path.join(root, 'Cargo.toml'), 'utf8');
-  const pkg = toml.split(/^\[/m).find((s) => s.startsWith('package]'));
-  const m = pkg && pkg.match(/^version\s*=\s*"([^"]+)"/m);
-  if (!m) throw new Error('no [package] version in Cargo.toml');
-  return m[1];
-}
 
 // The settings a user may want to change in Claude's extension settings, and the variables they
 // set (src/config.rs). None is a secret. An empty value means the server's own default, so every
