@@ -62,15 +62,19 @@ const USER_CONFIG = {
 /** Asks the binary over MCP stdio for its tools (every gate open) and prompts. */
 function askServer(binary) {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'bmcp-mcpb-'));
-  const env = {
-    PATH: process.env.PATH || '',
+  // The caller's environment (Windows needs SystemRoot and friends) without any setting of ours,
+  // then every gate open so that every tool the server can register is listed.
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(BACKUP_MCP_|BACKREST_|MCP_|INFLUXDB_)/i.test(k)),
+  );
+  Object.assign(env, {
     HOME: home,
     BACKUP_MCP_CREDENTIALS_FILE: path.join(home, 'credentials.json'),
     BACKUP_MCP_READONLY: 'false',
     BACKUP_MCP_ALLOW_DESTRUCTIVE: 'true',
     BACKUP_MCP_ALLOW_CONNECT: 'true',
     BACKUP_MCP_LOG: 'error',
-  };
+  });
   const child = spawn(binary, ['serve'], { env, stdio: ['pipe', 'pipe', 'inherit'] });
   const waiting = new Map();
   let nextId = 1;
