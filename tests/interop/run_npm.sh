@@ -5,11 +5,13 @@
 #   npx -y backup-mcp@VERSION --version
 #   npx -y backup-mcp@VERSION login ... --password-stdin   (against a Backrest stub)
 #   an MCP client (the Python SDK) spawning `npx -y backup-mcp@VERSION serve`
-# and checks that SIGTERM to npx, and to the launcher, ends the server.
+# and that the server ends when its stdin closes, on SIGTERM to the launcher (exec'd into the
+# binary on Node 22; spawning it, on the machine's older Node), and after SIGTERM to npx.
 # Usage: run_npm.sh PATH_TO_BINARY
 set -euo pipefail
 binary="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 source "$(dirname "$0")/lib.sh"
+node_before=$(command -v node || true) # the machine's own Node, for the spawn path below
 use_node22
 verdaccio=$(npm_tools verdaccio-6.8.0 verdaccio@6.8.0)
 version=$(cargo_version)
@@ -160,5 +162,32 @@ fi
 exec 7>&-
 gone_within 5 "$server_pid" || fail "SIGTERM to npx and a closed stdin left the server running"
 ok "SIGTERM to npx, then stdin closed, ends the server"
+
+# 5. A Node without process.execve (before 22.15: the machine's Node 20 here): the launcher spawns
+# the binary and must pass SIGTERM on to it.
+launcher=$(ls "$HOME"/.npm/_npx/*/node_modules/backup-mcp/bin/backup-mcp.js | head -1)
+if [ -n "$node_before" ] && "$node_before" -e 'process.exit(typeof process.execve === "function" ? 1 : 0)'; then
+  rm -f "$work/stdin" && mkfifo "$work/stdin"
+  "$node_before" "$launcher" serve <"$work/stdin" >/dev/null 2>"$work/serve.err" &
+  launcher_pid=$!
+  exec 7>"$work/stdin"
+  pids+=("$launcher_pid")
+  server_pid=""
+  for _ in $(seq 1 300); do
+    for p in $(descendants "$launcher_pid"); do
+      if [ "$(basename "$(readlink "/proc/$p/exe" 2>/dev/null)")" = backup-mcp ]; then server_pid=$p; fi
+    done
+    [ -n "$server_pid" ] && break
+    sleep 0.1
+  done
+  [ -n "$server_pid" ] || fail "no backup-mcp process under the launcher on $("$node_before" --version)"
+  pids+=("$server_pid")
+  kill -TERM "$launcher_pid"
+  gone_within 5 "$launcher_pid" "$server_pid" || fail "SIGTERM to the spawning launcher left the server running"
+  exec 7>&-
+  ok "Node $("$node_before" --version) (no execve): SIGTERM to the launcher ends the server it spawned"
+else
+  echo "note: no Node without process.execve on this machine; the spawn path is covered by npm/test/"
+fi
 
 echo "npm: $passed passed, 0 failed"
