@@ -8,6 +8,8 @@ backup-mcp@0.1.0 serve` or a wheel's `backup-mcp serve`) with this process's env
 desktop client would, and with --expect-server checks that a server saved by `login` is listed.
 """
 
+from __future__ import annotations
+
 import argparse
 import asyncio
 import json
