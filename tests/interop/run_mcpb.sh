@@ -70,6 +70,13 @@ const manifest = JSON.parse(readFileSync(join(installed, "manifest.json"), "utf8
 const c = await getMcpConfigForManifest({ manifest, extensionPath: installed, systemDirs: {}, userConfig: {}, pathSeparator: "/" });
 const left = JSON.stringify(c).match(/\$\{[^}]*\}/);
 if (left) { console.error(`unreplaced ${left[0]}`); process.exit(1); }
+// What a user's choices in the extension settings turn into.
+const chosen = await getMcpConfigForManifest({ manifest, extensionPath: installed, systemDirs: {},
+  userConfig: { read_only: false, allowed_tenants: "acme,blue-ridge", audit_log: "/var/log/b.jsonl" }, pathSeparator: "/" });
+const want = { BACKUP_MCP_READONLY: "false", BACKUP_MCP_ALLOWED_TENANTS: "acme,blue-ridge", BACKUP_MCP_AUDIT_LOG: "/var/log/b.jsonl" };
+for (const [k, v] of Object.entries(want)) {
+  if (chosen.env[k] !== v) { console.error(`user_config gave ${k}=${chosen.env[k]}, not ${v}`); process.exit(1); }
+}
 for (const [k, v] of Object.entries(c.env || {})) process.stdout.write(`${k}=${v}\0`);
 process.stdout.write("--\0");
 for (const a of [c.command, ...(c.args || [])]) process.stdout.write(`${a}\0`);
