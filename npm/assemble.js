@@ -7,16 +7,9 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { PLATFORMS } = require('./backup-mcp/lib/platform.js');
+const { cargoVersion } = require('./version.js');
 
 const root = path.resolve(__dirname, '..');
-
-function cargoVersion() {
-  const toml = fs.readFileSync(path.join(root, 'Cargo.toml'), 'utf8');
-  const pkg = toml.split(/^\[/m).find((s) => s.startsWith('package]'));
-  const m = pkg && pkg.match(/^version\s*=\s*"([^"]+)"/m);
-  if (!m) throw new Error('no [package] version in Cargo.toml');
-  return m[1];
-}
 
 function write(file, text, mode) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
