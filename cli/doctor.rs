@@ -101,12 +101,14 @@ async fn check_store(settings: &Settings, findings: &mut Findings) -> Option<std
             .filter(|s| s.secret.store_name() == store)
             .count()
     };
-    println!(
-        "  secrets: {} in the OS keyring, {} in the file, {} servers need none",
-        count("keyring"),
-        count("file"),
-        count("none")
-    );
+    if !servers.is_empty() {
+        println!(
+            "  secrets: {} in the OS keyring, {} in the file, {} servers need none",
+            count("keyring"),
+            count("file"),
+            count("none")
+        );
+    }
     if servers.is_empty() {
         findings.add(
             "no servers are saved",

@@ -82,7 +82,7 @@ impl JsonConfig {
 
     /// Sets our entry to run `launch`.
     pub fn upsert(&mut self, name: &str, launch: &Launch) -> Result<Edit, Problem> {
-        let before = self.entry(name);
+        let before = self.snapshot(name);
         let dialect = self.dialect;
         let servers = self.servers_mut()?;
         if servers.get(name).is_none() {
@@ -122,7 +122,7 @@ impl JsonConfig {
 
     /// Removes the entry named `name`.
     pub fn remove(&mut self, name: &str) -> Result<Edit, Problem> {
-        let before = self.entry(name);
+        let before = self.snapshot(name);
         if before.is_some() {
             self.servers_mut()?.remove(name);
         }
@@ -154,20 +154,28 @@ impl JsonConfig {
     }
 
     /// The entry before and after, for idempotency and `--dry-run`.
-    fn edit(&self, name: &str, before: Option<Value>) -> Edit {
-        let after = self.entry(name);
-        let show = |v: &Option<Value>| {
-            v.as_ref().map(|v| {
-                let mut m = serde_json::Map::new();
-                m.insert(name.to_owned(), v.clone());
-                serde_json::to_string_pretty(&Value::Object(m)).unwrap_or_default()
-            })
-        };
+    fn edit(&self, name: &str, before: Option<(Value, String)>) -> Edit {
+        let after = self.snapshot(name);
         Edit {
-            changed: before != after,
-            before: show(&before),
-            after: show(&after),
+            changed: before.as_ref().map(|b| &b.0) != after.as_ref().map(|a| &a.0),
+            before: before.map(|b| b.1),
+            after: after.map(|a| a.1),
         }
+    }
+
+    /// Our entry's value and its text as `"name": {...}`, in the file's order of keys.
+    fn snapshot(&self, name: &str) -> Option<(Value, String)> {
+        let value = self.entry(name)?;
+        let text = match self.members.get(self.dialect.container)? {
+            Member::Object(servers) => pretty(servers.get(name)?),
+            Member::Raw(raw) => {
+                let servers: Members = serde_json::from_str(raw.get()).ok()?;
+                pretty(servers.get(name)?)
+            }
+            Member::Value(_) => return None,
+        };
+        let key = serde_json::to_string(name).unwrap_or_default();
+        Some((value, format!("{key}: {text}")))
     }
 
     /// The container as a value, refusing one that is not an object.
@@ -207,6 +215,10 @@ impl Members {
     ) -> serde_json::Result<()> {
         serde::Serialize::serialize(self, serializer)
     }
+}
+
+fn pretty(member: &Member) -> String {
+    serde_json::to_string_pretty(&member.expanded()).unwrap_or_default()
 }
 
 /// A server entry's launch, when it is an object with a string `command`.

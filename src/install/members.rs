@@ -37,6 +37,24 @@ impl Member {
         }
     }
 
+    /// A copy whose raw objects are parsed (keeping their order), so it prints in one layout.
+    pub fn expanded(&self) -> Member {
+        match self {
+            Member::Raw(raw) => match serde_json::from_str::<Members>(raw.get()) {
+                Ok(members) => Member::Object(members).expanded(),
+                Err(_) => Member::Value(self.to_value()),
+            },
+            Member::Object(members) => Member::Object(Members(
+                members
+                    .0
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.expanded()))
+                    .collect(),
+            )),
+            Member::Value(v) => Member::Value(v.clone()),
+        }
+    }
+
     /// This member as an editable object, when it is one.
     pub fn as_object(&mut self) -> Option<&mut Members> {
         if let Member::Raw(raw) = self {

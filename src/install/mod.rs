@@ -199,29 +199,46 @@ pub struct Outcome {
     pub created: bool,
 }
 
-/// Reads the file under its lock, changes our entry, keeps a backup and replaces the file;
-/// writes nothing when nothing changes or on a dry run.
+/// Works out the change without the lock; when there is one to write, takes the lock, works it
+/// out again on the file as it is then, keeps a backup and replaces the file. Nothing is written
+/// (not even the lock file) when nothing changes, on a dry run, or when the file is invalid.
 pub async fn apply(request: &Request) -> Result<Outcome, InstallError> {
     check_name(&request.name)?;
-    let file = &request.file;
-    let unchanged = |created| Outcome {
-        edit: Edit {
-            changed: false,
-            before: None,
-            after: None,
-        },
-        backup: None,
-        created,
-    };
-    let absent = file.read()?.is_none();
-    if absent && matches!(request.action, Action::Uninstall) {
-        // Nothing to remove, and no directory or lock file to leave behind.
-        return Ok(unchanged(false));
+    let (old, _, edit) = plan(request)?;
+    if !edit.changed || request.dry_run {
+        return Ok(Outcome {
+            edit,
+            backup: None,
+            created: old.is_none(),
+        });
     }
-    let _lock = match request.dry_run {
-        true => None,
-        false => Some(file.lock().await?),
+    let _lock = request.file.lock().await?;
+    let (old, doc, edit) = match plan(request)? {
+        // Another install got there first.
+        (old, _, edit) if !edit.changed => {
+            return Ok(Outcome {
+                edit,
+                backup: None,
+                created: old.is_none(),
+            });
+        }
+        replanned => replanned,
     };
+    let backup = match old.as_deref() {
+        Some(text) if !text.trim().is_empty() => Some(request.file.backup(text)?),
+        _ => None,
+    };
+    request.file.replace(&doc.render())?;
+    Ok(Outcome {
+        edit,
+        backup,
+        created: old.is_none(),
+    })
+}
+
+/// The file's text now, the changed document and what changed in our entry.
+fn plan(request: &Request) -> Result<(Option<String>, Document, Edit), InstallError> {
+    let file = &request.file;
     let old = file.read()?;
     let mut doc = Document::parse(request.client, file.path(), old.as_deref().unwrap_or(""))?;
     if let Some(runs) = foreign(&doc, &request.name) {
@@ -236,24 +253,7 @@ pub async fn apply(request: &Request) -> Result<Outcome, InstallError> {
         Action::Uninstall => doc.remove(&request.name),
     }
     .map_err(|p| located(request.client, file.path(), p))?;
-    let created = old.is_none();
-    if !edit.changed || request.dry_run {
-        return Ok(Outcome {
-            edit,
-            backup: None,
-            created,
-        });
-    }
-    let backup = match old.as_deref() {
-        Some(text) if !text.trim().is_empty() => Some(file.backup(text)?),
-        _ => None,
-    };
-    file.replace(&doc.render())?;
-    Ok(Outcome {
-        edit,
-        backup,
-        created,
-    })
+    Ok((old, doc, edit))
 }
 
 /// What the entry named `name` runs, when it exists and is not backup-mcp.
