@@ -107,6 +107,7 @@ async fn a_failing_data_read_exits_1_and_names_the_fix() {
     login(&sb, &broken, "ms2");
     let out = run(&sb, &["doctor"]);
     let text = stdout(&out);
+    println!("{text}");
     assert_eq!(out.status.code(), Some(1), "{text}");
     let line = text.lines().find(|l| l.starts_with("  ms2")).expect("ms2");
     assert!(

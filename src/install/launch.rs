@@ -2,7 +2,8 @@
 //!
 //! The entry runs this binary by absolute path (a client starts servers with its own `PATH`,
 //! often a minimal one). When the npm launcher started us, the binary sits in npm's cache, which
-//! is cleaned without notice, so the entry is `npx -y backup-mcp@<version>` instead. The entry
+//! is cleaned without notice, so the entry is `npx -y backup-mcp@<version>` instead; likewise
+//! `uvx backup-mcp@<version>` for a binary that runs from uv's archive cache. The entry
 //! never holds a secret: only `BACKUP_MCP_CREDENTIALS_FILE`, and only when the store is not in
 //! its default place (the server would not find it otherwise).
 
@@ -27,6 +28,8 @@ pub enum Origin {
     Binary(PathBuf),
     /// The npm package at this version.
     Npm { version: String },
+    /// The PyPI package at this version, run by `uvx` from uv's cache.
+    Uvx { version: String },
 }
 
 impl Origin {
@@ -46,6 +49,11 @@ impl Origin {
         } else {
             exe
         };
+        if in_uv_cache(&exe) {
+            return Ok(Origin::Uvx {
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+            });
+        }
         Ok(Origin::Binary(exe))
     }
 
@@ -54,8 +62,22 @@ impl Origin {
         match self {
             Origin::Binary(path) => path.display().to_string(),
             Origin::Npm { version } => format!("{PACKAGE}@{version} from npm"),
+            Origin::Uvx { version } => format!("{PACKAGE}@{version} from PyPI (uvx)"),
         }
     }
+}
+
+/// uvx runs a tool from `<uv cache>/archive-v0/<hash>/bin/`, which `uv cache clean` removes
+/// (`uv tool install` puts it elsewhere, for good: that path is kept as it is).
+fn in_uv_cache(exe: &Path) -> bool {
+    let parts: Vec<String> = exe
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().to_ascii_lowercase())
+        .collect();
+    parts
+        .iter()
+        .enumerate()
+        .any(|(i, part)| part.starts_with("archive-v") && parts[..i].iter().any(|p| p == "uv"))
 }
 
 /// Only digits, letters, `.`, `-` and `+`: a version, never something a shell would read.
@@ -95,6 +117,7 @@ impl Launch {
                     ("npx".to_owned(), npx)
                 }
             }
+            Origin::Uvx { version } => ("uvx".to_owned(), vec![format!("{PACKAGE}@{version}")]),
         };
         args.push("serve".to_owned());
         let env = match credentials {
@@ -140,7 +163,9 @@ impl Launch {
     pub fn runs(&self, origin: &Origin) -> bool {
         match origin {
             Origin::Binary(path) => same_file(Path::new(&self.command), path),
-            Origin::Npm { version } => self.package() == Some(&format!("{PACKAGE}@{version}")),
+            Origin::Npm { version } | Origin::Uvx { version } => {
+                self.package() == Some(&format!("{PACKAGE}@{version}"))
+            }
         }
     }
 
@@ -200,6 +225,25 @@ mod tests {
         let w = Launch::new(&npm, Os::Windows, None).unwrap();
         assert_eq!(w.display(), "cmd /c npx -y backup-mcp@1.2.3 serve");
         assert!(w.runs(&npm));
+    }
+
+    #[test]
+    fn a_binary_in_uvs_cache_runs_through_uvx() {
+        assert!(in_uv_cache(Path::new(
+            "/home/a/.cache/uv/archive-v0/Xy12/bin/backup-mcp"
+        )));
+        assert!(in_uv_cache(Path::new(
+            "C:/Users/a/AppData/Local/uv/cache/archive-v0/Xy12/Scripts/backup-mcp.exe"
+        )));
+        assert!(!in_uv_cache(Path::new(
+            "/home/a/.local/share/uv/tools/backup-mcp/bin/backup-mcp"
+        )));
+        let uvx = Origin::Uvx {
+            version: "0.3.0".into(),
+        };
+        let l = Launch::new(&uvx, Os::Windows, None).unwrap();
+        assert_eq!(l.display(), "uvx backup-mcp@0.3.0 serve");
+        assert!(l.runs(&uvx) && l.is_backup_mcp());
     }
 
     #[test]
