@@ -16,6 +16,9 @@ use futures::StreamExt;
 
 use crate::Failure;
 
+/// A password in a client's config is readable by anything that reads that file.
+const PASSWORD_VAR: &str = "BACKUP_MCP_PASSWORD";
+
 /// Something wrong, and what to type (or do) about it.
 struct Finding {
     what: String,
@@ -77,13 +80,14 @@ async fn check_store(settings: &Settings, findings: &mut Findings) -> Option<std
     let path = store.path().to_owned();
     let default = CredentialsFile::default_path().is_some_and(|d| d == path);
     println!(
-        "  servers saved in {}{}",
+        "  servers saved in {}{}{}",
         path.display(),
         if default {
             " (the default place)"
         } else {
             " (from BACKUP_MCP_CREDENTIALS_FILE)"
-        }
+        },
+        if path.exists() { "" } else { ", no file yet" }
     );
     let servers = match store.load() {
         Ok(servers) => servers,
@@ -316,6 +320,12 @@ fn check_clients(origin: Option<&Origin>, store: Option<&Path>, findings: &mut F
                         origin.map_or("unknown".into(), Origin::describe)
                     ),
                     fix.clone(),
+                );
+            }
+            if launch.env_var(PASSWORD_VAR).is_some() {
+                findings.add(
+                    format!("{title}'s entry {name:?} holds a password ({PASSWORD_VAR}) in {path}"),
+                    format!("remove {PASSWORD_VAR} from that entry; saved servers need none (backup-mcp login keeps them)"),
                 );
             }
             if let Some(store) = store

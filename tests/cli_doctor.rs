@@ -155,6 +155,27 @@ async fn a_client_running_another_binary_is_reported() {
     assert!(run(&sb, &["install", "cursor"]).status.success());
     let out = run(&sb, &["doctor"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+
+    // A password put into the entry by hand, and an entry reading another store.
+    let mut config_value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+    config_value["mcpServers"]["backup-mcp"]["env"] = serde_json::json!({
+        "BACKUP_MCP_PASSWORD": "typed-into-config-1",
+        "BACKUP_MCP_CREDENTIALS_FILE": "/elsewhere/credentials.json",
+    });
+    std::fs::write(&config, config_value.to_string()).unwrap();
+    let out = run(&sb, &["doctor"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("holds a password (BACKUP_MCP_PASSWORD)"),
+        "{text}"
+    );
+    assert!(!text.contains("typed-into-config-1"), "{text}");
+    assert!(
+        text.contains("reads credentials from /elsewhere/credentials.json"),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

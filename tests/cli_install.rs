@@ -461,3 +461,29 @@ fn an_explicit_config_file_is_used_instead_of_the_clients_own() {
     );
     assert!(!c.config(Client::VsCode).exists());
 }
+
+#[test]
+fn concurrent_installs_under_different_names_all_land() {
+    let c = Clients::new();
+    let client = Client::ClaudeCode;
+    c.write(client, &with_others(client));
+    let names: Vec<String> = (0..6).map(|i| format!("backup-{i}")).collect();
+    let children: Vec<_> = names
+        .iter()
+        .map(|name| {
+            c.sb.command(&["install", client.id(), "--name", name])
+                .env("BACKUP_MCP_CLIENT_HOME", c.home())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut child in children {
+        assert!(child.wait().unwrap().success());
+    }
+    let servers = servers_of(&c, client);
+    for name in &names {
+        assert_ours(client, &servers[name.as_str()]);
+    }
+    assert_eq!(servers.len(), 2 + names.len());
+}
