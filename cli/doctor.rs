@@ -121,7 +121,7 @@ async fn check_store(settings: &Settings, findings: &mut Findings) -> Option<std
         return Some(path);
     }
     println!("\nServers");
-    let results: Vec<(usize, Result<ReadCheck, ServerProblem>)> =
+    let results: Vec<(usize, Result<ReadCheck, Finding>)> =
         futures::stream::iter(servers.iter().enumerate())
             .map(|(i, entry)| {
                 let store = &store;
@@ -167,21 +167,16 @@ fn write_rights(kind: ServerKind) -> &'static str {
     }
 }
 
-struct ServerProblem {
-    what: String,
-    fix: String,
-}
-
 async fn check_server(
     store: &CredentialStore,
     entry: &ServerEntry,
     timeout: Duration,
-) -> Result<ReadCheck, ServerProblem> {
-    let password = store.secret(entry).await.map_err(|e| ServerProblem {
+) -> Result<ReadCheck, Finding> {
+    let password = store.secret(entry).await.map_err(|e| Finding {
         what: format!("its secret cannot be read: {e}"),
         fix: format!("{} --credential-store file", login_command(entry)),
     })?;
-    let client = http::build_client(entry.ca_cert_pem.as_deref()).map_err(|e| ServerProblem {
+    let client = http::build_client(entry.ca_cert_pem.as_deref()).map_err(|e| Finding {
         what: e.to_string(),
         fix: format!("{} --ca-cert PATH", login_command(entry)),
     })?;
@@ -193,7 +188,7 @@ async fn check_server(
     };
     check::verify_with_read(&client, &target, timeout)
         .await
-        .map_err(|e| ServerProblem {
+        .map_err(|e| Finding {
             fix: fix_for(entry, &e),
             what: format!("{} ({})", e, e.upstream().reason().as_str()),
         })

@@ -5,6 +5,7 @@
 //! `BACKUP_MCP_CREDENTIALS_FILE` variable; other keys and variables the user added (for example
 //! `BACKUP_MCP_READONLY`) stay.
 
+use serde::Serialize;
 use serde_json::Value;
 use serde_json::ser::{CompactFormatter, PrettyFormatter, Serializer};
 
@@ -133,13 +134,13 @@ impl JsonConfig {
     pub fn render(&self) -> String {
         let mut out = Vec::new();
         let written = match &self.style {
-            Style::Pretty(indent) => self.members.serialize_with(&mut Serializer::with_formatter(
+            Style::Pretty(indent) => self.members.serialize(&mut Serializer::with_formatter(
                 &mut out,
                 PrettyFormatter::with_indent(indent),
             )),
             Style::Compact => self
                 .members
-                .serialize_with(&mut Serializer::with_formatter(&mut out, CompactFormatter)),
+                .serialize(&mut Serializer::with_formatter(&mut out, CompactFormatter)),
         };
         // Writing JSON into memory cannot fail, and every raw value came from valid JSON.
         debug_assert!(written.is_ok());
@@ -205,15 +206,6 @@ impl JsonConfig {
 
     fn not_an_object(&self) -> Problem {
         Problem::Shape(format!("{:?} is not an object", self.dialect.container))
-    }
-}
-
-impl Members {
-    fn serialize_with<W: std::io::Write, F: serde_json::ser::Formatter>(
-        &self,
-        serializer: &mut Serializer<W, F>,
-    ) -> serde_json::Result<()> {
-        serde::Serialize::serialize(self, serializer)
     }
 }
 
