@@ -1,8 +1,10 @@
 //! The `backup-mcp` binary: parses the command line and calls into the library.
 
 mod check;
+mod doctor;
 mod import;
 mod input;
+mod install;
 mod login;
 mod serve;
 mod servers;
@@ -44,6 +46,12 @@ enum Command {
     Logout { server_id: String },
     /// Run the MCP server against the embedded demo fleet (simulated servers, nothing saved).
     Demo(serve::DemoArgs),
+    /// Add this binary to an MCP client's config (claude-desktop, claude-code, cursor, vscode, codex).
+    Install(install::ClientArgs),
+    /// Remove our entry from an MCP client's config.
+    Uninstall(install::ClientArgs),
+    /// Check the whole setup (store, servers, client configs); exit 1 on any problem.
+    Doctor,
 }
 
 /// A failure the user should read, with the process exit code it maps to.
@@ -121,6 +129,9 @@ async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
         Command::List { json } => servers::list(&store()?, json),
         Command::Test { server_id } => check::run(&store()?, server_id, &settings).await,
         Command::Logout { server_id } => servers::logout(&store()?, &server_id).await,
+        Command::Install(args) => install::install(args, &settings).await,
+        Command::Uninstall(args) => install::uninstall(args).await,
+        Command::Doctor => doctor::run(&settings).await,
     }
 }
 

@@ -27,6 +27,17 @@ test('passes arguments and the exit code through', { skip: !supported }, () => {
   assert.strictEqual(r.status, 7);
 });
 
+test('tells the binary it came from npm, and at which version', { skip: !supported }, () => {
+  const launcher = install('#!/bin/sh\necho "$BACKUP_MCP_LAUNCHER@$BACKUP_MCP_NPM_VERSION"\n');
+  const version = require(path.join(path.dirname(path.dirname(launcher)), 'package.json')).version;
+  const r = spawnSync(process.execPath, [launcher], {
+    encoding: 'utf8',
+    env: { ...process.env, BACKUP_MCP_NPM_VERSION: 'stale' },
+  });
+  assert.match(version, /^\d+\.\d+\.\d+/);
+  assert.strictEqual(r.stdout, `npm@${version}\n`);
+});
+
 test('SIGTERM to the launcher ends the binary', { skip: !supported }, async () => {
   const launcher = install('#!/bin/sh\necho ready\nexec sleep 30\n');
   const child = spawn(process.execPath, [launcher], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -2,6 +2,8 @@
 //!
 //! The roots (home, `%APPDATA%`, `$XDG_CONFIG_HOME`, `$CODEX_HOME`) are passed in rather than
 //! read here, so the whole table is unit-tested for Windows, macOS and Linux on any machine.
+//! `BACKUP_MCP_CLIENT_HOME` replaces all of them at once (tests, or wiring another profile), so
+//! nothing outside that directory is ever looked at.
 
 use std::path::PathBuf;
 
@@ -13,6 +15,60 @@ pub enum Client {
     Cursor,
     VsCode,
     Codex,
+}
+
+impl Client {
+    /// Every client, in the order `doctor` lists them.
+    pub const ALL: [Client; 5] = [
+        Client::ClaudeDesktop,
+        Client::ClaudeCode,
+        Client::Cursor,
+        Client::VsCode,
+        Client::Codex,
+    ];
+
+    /// The name on the command line (`install claude-desktop`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Client::ClaudeDesktop => "claude-desktop",
+            Client::ClaudeCode => "claude-code",
+            Client::Cursor => "cursor",
+            Client::VsCode => "vscode",
+            Client::Codex => "codex",
+        }
+    }
+
+    /// The product's own name, for messages.
+    pub fn title(self) -> &'static str {
+        match self {
+            Client::ClaudeDesktop => "Claude Desktop",
+            Client::ClaudeCode => "Claude Code",
+            Client::Cursor => "Cursor",
+            Client::VsCode => "VS Code",
+            Client::Codex => "Codex",
+        }
+    }
+}
+
+impl std::fmt::Display for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl std::str::FromStr for Client {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = s.to_ascii_lowercase();
+        Client::ALL
+            .into_iter()
+            .find(|c| c.id() == wanted)
+            .ok_or_else(|| {
+                let ids: Vec<&str> = Client::ALL.iter().map(|c| c.id()).collect();
+                format!("unknown client {s:?}: use one of {}", ids.join(", "))
+            })
+    }
 }
 
 /// The operating systems the table covers.
@@ -36,6 +92,10 @@ impl Os {
     }
 }
 
+/// Set, it is the only root: every client's config is looked for as if it were the home
+/// directory (`%APPDATA%`, `$XDG_CONFIG_HOME` and `$CODEX_HOME` are ignored).
+pub const CLIENT_HOME_VAR: &str = "BACKUP_MCP_CLIENT_HOME";
+
 /// The directories the table is rooted at, injected so tests can fake any OS.
 #[derive(Debug, Clone, Default)]
 pub struct Roots {
@@ -49,14 +109,21 @@ pub struct Roots {
 }
 
 impl Roots {
-    /// The roots of this machine, from the environment and the home directory.
+    /// The roots of this machine, from the environment and the home directory; only
+    /// `<BACKUP_MCP_CLIENT_HOME>` when that is set.
     pub fn from_env() -> Option<Roots> {
-        let home = directories::BaseDirs::new()?.home_dir().to_path_buf();
         let var = |name: &str| {
             std::env::var_os(name)
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from)
         };
+        if let Some(home) = var(CLIENT_HOME_VAR) {
+            return Some(Roots {
+                home,
+                ..Roots::default()
+            });
+        }
+        let home = directories::BaseDirs::new()?.home_dir().to_path_buf();
         Some(Roots {
             home,
             appdata: var("APPDATA"),
@@ -234,6 +301,19 @@ mod tests {
         for (client, os, roots, want) in rows {
             assert_eq!(config_path(client, os, roots), want, "{client:?} on {os:?}");
         }
+    }
+
+    #[test]
+    fn client_names_round_trip() {
+        for client in Client::ALL {
+            assert_eq!(client.id().parse::<Client>(), Ok(client));
+        }
+        assert_eq!("VSCode".parse::<Client>(), Ok(Client::VsCode));
+        let err = "zed".parse::<Client>().unwrap_err();
+        assert!(
+            err.contains("claude-desktop") && err.contains("codex"),
+            "{err}"
+        );
     }
 
     #[test]

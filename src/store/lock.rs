@@ -38,7 +38,16 @@ pub fn lock_path(path: &Path) -> PathBuf {
 
 /// Takes the exclusive lock beside `path` (whose directory must exist), waiting at most `wait`.
 pub async fn acquire(path: &Path, wait: Duration) -> Result<StoreLock, StoreError> {
-    let lock = lock_path(path);
+    acquire_at(path, lock_path(path), wait).await
+}
+
+/// Takes the exclusive lock file `lock` that guards changes of `path` (`install` uses its own
+/// name beside a client's config, as clients have their own `.lock` conventions).
+pub async fn acquire_at(
+    path: &Path,
+    lock: PathBuf,
+    wait: Duration,
+) -> Result<StoreLock, StoreError> {
     let io = |action: &'static str| {
         let lock = lock.clone();
         move |source| StoreError::Io {

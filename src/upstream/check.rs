@@ -1,14 +1,15 @@
-//! Credential checks used by `login`, `test` and `import-novabackup`, and kind detection for a
-//! `login` without `--kind`.
+//! Credential checks used by `login`, `test`, `import-novabackup` and `doctor`, and kind
+//! detection for a `login` without `--kind`.
 
 use std::time::{Duration, Instant};
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::UpstreamError;
 use super::backrest::auth as backrest;
 use super::http;
 use super::novabackup::auth as novabackup;
+use super::token::Token;
 use crate::store::ServerKind;
 
 /// What a check needs to know about a server.
@@ -26,27 +27,120 @@ pub async fn verify(
     timeout: Duration,
 ) -> Result<Duration, UpstreamError> {
     let started = Instant::now();
+    login(client, target, timeout).await?;
+    Ok(started.elapsed())
+}
+
+/// How long each step of [`verify_with_read`] took.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadCheck {
+    pub login: Duration,
+    pub read: Duration,
+}
+
+/// Which step of [`verify_with_read`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadCheckError {
+    #[error("login failed: {0}")]
+    Login(UpstreamError),
+    #[error("the login works, but a data read failed: {0}")]
+    Read(UpstreamError),
+}
+
+impl ReadCheckError {
+    pub fn upstream(&self) -> &UpstreamError {
+        match self {
+            ReadCheckError::Login(e) | ReadCheckError::Read(e) => e,
+        }
+    }
+}
+
+/// Logs in, then reads one small page of data (a group for a Management Server, the config for
+/// a Backrest), as the MCP server's first call would. A server that accepts the login but whose
+/// API fails is caught here and not by [`verify`].
+pub async fn verify_with_read(
+    client: &reqwest::Client,
+    target: &Target<'_>,
+    timeout: Duration,
+) -> Result<ReadCheck, ReadCheckError> {
+    let started = Instant::now();
+    let token = login(client, target, timeout)
+        .await
+        .map_err(ReadCheckError::Login)?;
+    let login_time = started.elapsed();
+    let read_started = Instant::now();
+    data_read(client, target, token.as_ref(), timeout)
+        .await
+        .map_err(ReadCheckError::Read)?;
+    Ok(ReadCheck {
+        login: login_time,
+        read: read_started.elapsed(),
+    })
+}
+
+/// The bearer token, or `None` for a Backrest whose authentication is disabled.
+async fn login(
+    client: &reqwest::Client,
+    target: &Target<'_>,
+    timeout: Duration,
+) -> Result<Option<Token>, UpstreamError> {
     let empty = SecretString::from(String::new());
     let password = target.password.unwrap_or(&empty);
     match target.kind {
         ServerKind::Novabackup => {
             novabackup::authenticate(client, target.base, target.username, password, timeout)
-                .await?;
+                .await
+                .map(Some)
         }
-        ServerKind::Backrest => verify_backrest(client, target, password, timeout).await?,
+        ServerKind::Backrest => login_backrest(client, target, password, timeout).await,
     }
-    Ok(started.elapsed())
 }
 
-async fn verify_backrest(
+async fn data_read(
+    client: &reqwest::Client,
+    target: &Target<'_>,
+    token: Option<&Token>,
+    timeout: Duration,
+) -> Result<(), UpstreamError> {
+    let (url, request) = match target.kind {
+        ServerKind::Novabackup => {
+            let url = format!("{}/api/Groups?$top=1&$select=GroupId", target.base);
+            let request = client
+                .get(&url)
+                .header(reqwest::header::ACCEPT, "application/json");
+            (url, request)
+        }
+        ServerKind::Backrest => {
+            let url = format!("{}/v1.Backrest/GetConfig", target.base);
+            let request = backrest::connect_post(client, &url).json(&serde_json::json!({}));
+            (url, request)
+        }
+    };
+    let request = match token {
+        Some(token) => request.bearer_auth(token.secret.expose_secret()),
+        None => request,
+    };
+    let reply = http::send(request, &url, timeout).await?;
+    if !reply.is_success() {
+        return Err(reply.into_status_error());
+    }
+    if serde_json::from_slice::<serde_json::Value>(&reply.body).is_err() {
+        return Err(UpstreamError::BadResponse {
+            detail: "the data read did not answer JSON".into(),
+        });
+    }
+    Ok(())
+}
+
+async fn login_backrest(
     client: &reqwest::Client,
     target: &Target<'_>,
     password: &SecretString,
     timeout: Duration,
-) -> Result<(), UpstreamError> {
+) -> Result<Option<Token>, UpstreamError> {
     if target.username.is_empty() {
         return if backrest::auth_disabled(client, target.base, timeout).await? {
-            Ok(())
+            Ok(None)
         } else {
             Err(UpstreamError::Auth {
                 detail: "this Backrest has authentication enabled: give a username and password"
@@ -55,7 +149,7 @@ async fn verify_backrest(
         };
     }
     match backrest::login(client, target.base, target.username, password, timeout).await {
-        Ok(_) => Ok(()),
+        Ok(token) => Ok(Some(token)),
         // Backrest answers Login with 401 also when auth is disabled: say so.
         Err(UpstreamError::Auth { detail }) => {
             if backrest::auth_disabled(client, target.base, timeout)

@@ -28,8 +28,14 @@ try {
 }
 
 const args = process.argv.slice(2);
-// Mark the entry so `backup-mcp install` writes the npx form rather than a cache path.
+// Mark the process so `backup-mcp install` writes `npx -y backup-mcp@<version>` rather than a
+// path into npm's cache (which npm may clean at any time).
 const env = { ...process.env, BACKUP_MCP_LAUNCHER: 'npm' };
+try {
+  env.BACKUP_MCP_NPM_VERSION = require('../package.json').version;
+} catch {
+  delete env.BACKUP_MCP_NPM_VERSION;
+}
 
 if (process.platform !== 'win32' && typeof process.execve === 'function') {
   // Unix with Node >= 22.15: replace this process, so stdio and signals are the binary's own.
