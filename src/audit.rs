@@ -12,7 +12,6 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -164,12 +163,10 @@ fn append(path: &Path, line: &[u8]) -> Result<(), AuditError> {
 /// device, then refused unless it is a regular file of ours; looser modes are tightened through
 /// the open file, never through the path.
 fn open(path: &Path) -> Result<File, AuditError> {
-    let opened = OpenOptions::new()
-        .append(true)
-        .create(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(path);
+    let mut options = OpenOptions::new();
+    options.append(true).create(true);
+    platform::no_symlink_no_wait(&mut options);
+    let opened = options.open(path);
     let file = match opened {
         Ok(file) => file,
         Err(source) => {
@@ -177,7 +174,7 @@ fn open(path: &Path) -> Result<File, AuditError> {
                 match std::fs::symlink_metadata(path).map(|m| m.file_type()) {
                     Ok(t) if !t.is_file() => AuditError::NotAFile {
                         path: path.to_owned(),
-                        what: describe(&t),
+                        what: platform::describe(&t),
                     },
                     _ => AuditError::Open {
                         path: path.to_owned(),
@@ -195,46 +192,104 @@ fn open(path: &Path) -> Result<File, AuditError> {
     if !meta.is_file() {
         return Err(AuditError::NotAFile {
             path: path.to_owned(),
-            what: describe(&meta.file_type()),
+            what: platform::describe(&meta.file_type()),
         });
     }
-    if meta.uid() != effective_uid() {
-        return Err(AuditError::NotOurs {
-            path: path.to_owned(),
-            owner: meta.uid(),
-        });
-    }
-    if meta.permissions().mode() & 0o077 != 0 {
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(open_err)?;
-    }
+    platform::ours_and_private(path, &file, &meta)?;
     Ok(file)
 }
 
-fn describe(t: &std::fs::FileType) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    if t.is_symlink() {
-        "a symbolic link"
-    } else if t.is_dir() {
-        "a directory"
-    } else if t.is_fifo() {
-        "a FIFO"
-    } else if t.is_socket() {
-        "a socket"
-    } else if t.is_char_device() || t.is_block_device() {
-        "a device"
-    } else {
-        "something else"
+/// What differs between Unix and Windows in opening the audit file.
+#[cfg(unix)]
+mod platform {
+    use std::fs::{File, FileType, Metadata, OpenOptions};
+    use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+    use std::path::Path;
+
+    use super::AuditError;
+
+    /// Created 0600; no final symlink followed; a FIFO never blocks the open.
+    pub fn no_symlink_no_wait(options: &mut OpenOptions) {
+        options
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+
+    /// Refuses a file of another user; tightens a looser mode through the open file.
+    pub fn ours_and_private(path: &Path, file: &File, meta: &Metadata) -> Result<(), AuditError> {
+        if meta.uid() != effective_uid() {
+            return Err(AuditError::NotOurs {
+                path: path.to_owned(),
+                owner: meta.uid(),
+            });
+        }
+        if meta.permissions().mode() & 0o077 != 0 {
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .map_err(|source| AuditError::Open {
+                    path: path.to_owned(),
+                    source,
+                })?;
+        }
+        Ok(())
+    }
+
+    pub fn describe(t: &FileType) -> &'static str {
+        if t.is_symlink() {
+            "a symbolic link"
+        } else if t.is_dir() {
+            "a directory"
+        } else if t.is_fifo() {
+            "a FIFO"
+        } else if t.is_socket() {
+            "a socket"
+        } else if t.is_char_device() || t.is_block_device() {
+            "a device"
+        } else {
+            "something else"
+        }
+    }
+
+    fn effective_uid() -> u32 {
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        unsafe { libc::geteuid() }
     }
 }
 
-fn effective_uid() -> u32 {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() }
+/// Windows: a reparse point is opened as itself (and then refused as not a regular file); the
+/// file inherits the ACL of the per-user folder it is in, so there is no owner or mode to check.
+#[cfg(windows)]
+mod platform {
+    use std::fs::{File, FileType, Metadata, OpenOptions};
+    use std::os::windows::fs::OpenOptionsExt;
+    use std::path::Path;
+
+    use super::AuditError;
+
+    pub fn no_symlink_no_wait(options: &mut OpenOptions) {
+        const FILE_FLAG_OPEN_REPARSE_POINT: u32 = 0x0020_0000;
+        options.custom_flags(FILE_FLAG_OPEN_REPARSE_POINT);
+    }
+
+    pub fn ours_and_private(_: &Path, _: &File, _: &Metadata) -> Result<(), AuditError> {
+        Ok(())
+    }
+
+    pub fn describe(t: &FileType) -> &'static str {
+        if t.is_symlink() {
+            "a symbolic link"
+        } else if t.is_dir() {
+            "a directory"
+        } else {
+            "something else"
+        }
+    }
 }
 
-#[cfg(test)]
+// The attacks these tests play (symlinks, FIFOs, modes) are Unix ones.
+#[cfg(all(test, unix))]
 mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
     use super::*;
 
     fn record() -> AuditRecord {

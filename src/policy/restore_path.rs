@@ -231,6 +231,7 @@ mod tests {
         assert!(!is_this_host("http://[2001:db8::1]:9898").await);
     }
 
+    #[cfg(unix)]
     #[test]
     fn symlinks_under_the_prefix_are_followed_on_loopback() {
         let dir = tempfile::tempdir().unwrap();

@@ -9,7 +9,6 @@
 //! a hang.
 
 use std::fs::{File, OpenOptions};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -57,15 +56,10 @@ pub async fn acquire_at(
         }
     };
     // No symlink is followed, so the lock cannot be pointed at (and create) a file elsewhere.
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(&lock)
-        .map_err(io("open the lock file"))?;
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    no_symlink_private(&mut options);
+    let file = options.open(&lock).map_err(io("open the lock file"))?;
     let give_up = Instant::now() + wait;
     loop {
         match FileExt::try_lock(&file) {
@@ -83,6 +77,22 @@ pub async fn acquire_at(
             Err(TryLockError::Error(e)) => return Err(io("lock")(e)),
         }
     }
+}
+
+/// Unix: created 0600, and a symlink in the final component is refused (`O_NOFOLLOW`).
+#[cfg(unix)]
+fn no_symlink_private(options: &mut OpenOptions) {
+    use std::os::unix::fs::OpenOptionsExt;
+    options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+}
+
+/// Windows: a reparse point (symlink or junction) is opened as itself, never followed; the file
+/// inherits the ACL of the per-user folder it lives in.
+#[cfg(windows)]
+fn no_symlink_private(options: &mut OpenOptions) {
+    use std::os::windows::fs::OpenOptionsExt;
+    const FILE_FLAG_OPEN_REPARSE_POINT: u32 = 0x0020_0000;
+    options.custom_flags(FILE_FLAG_OPEN_REPARSE_POINT);
 }
 
 #[cfg(test)]
@@ -106,6 +116,7 @@ mod tests {
         acquire(&path, Duration::from_millis(200)).await.unwrap();
     }
 
+    #[cfg(unix)]
     #[tokio::test]
     async fn a_symlinked_lock_file_is_refused() {
         let dir = tempfile::tempdir().unwrap();
