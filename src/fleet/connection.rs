@@ -116,7 +116,7 @@ impl Connection {
             username: entry.username.clone(),
             secret,
             password: OnceCell::new(),
-            client: http::build_client(entry.ca_cert_pem.as_deref()),
+            client: http::build_client(entry.trust()),
             credential: Mutex::new(None),
             slot: Semaphore::new(1),
         }
