@@ -129,7 +129,14 @@ async fn a_fingerprint_pin_is_checked_saved_and_enforced() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_fingerprint_that_is_not_one_is_a_usage_error() {
     let sb = Sandbox::new();
-    let out = nova_login(&sb, "x", 1, &["--tls-fingerprint", "sha256:abc"]);
+    // Refused while parsing the arguments, before any password is read.
+    let out = sb.run(&[
+        "login",
+        "--server-id",
+        "x",
+        "--tls-fingerprint",
+        "sha256:abc",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("64 hex digits"), "{}", stderr(&out));
 }
@@ -144,4 +151,49 @@ async fn a_real_ca_still_works_as_a_ca() {
     let pem_arg = pem.display().to_string();
     let out = nova_login(&sb, "ca", stub.port, &["--ca-cert", &pem_arg]);
     assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_copied_certificate_without_its_key_is_refused_under_either_pin() {
+    let real = tls::start_self_signed().await;
+    let impostor = tls::start_impostor(real.server_der.clone()).await;
+    assert_eq!(impostor.fingerprint(), real.fingerprint());
+    let sb = Sandbox::new();
+    let pem = sb.dir.path().join("server.pem");
+    std::fs::write(&pem, &real.ca_pem).unwrap();
+    let pem_arg = pem.display().to_string();
+    let fingerprint = real.fingerprint();
+    for pin in [["--ca-cert", &pem_arg], ["--tls-fingerprint", &fingerprint]] {
+        let out = nova_login(&sb, "mitm", impostor.port, &pin);
+        assert!(!out.status.success(), "{pin:?} accepted an impostor");
+        let err = stderr(&out);
+        assert!(err.contains("did not prove it holds the key"), "{err}");
+        assert!(!err.contains("not the pinned"), "{err}");
+        assert_one_message(&err);
+    }
+    assert!(!sb.credentials().exists());
+    sb.assert_no_secret_printed();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_connects_with_the_saved_pin() {
+    let stub = tls::start_self_signed().await;
+    let sb = Sandbox::new();
+    let fingerprint = stub.fingerprint();
+    let out = nova_login(
+        &sb,
+        "pinned",
+        stub.port,
+        &["--tls-fingerprint", &fingerprint],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let env = [(
+        "BACKUP_MCP_CREDENTIALS_FILE",
+        sb.credentials().display().to_string(),
+    )];
+    let log = sb.dir.path().join("serve.log");
+    let client = common::mcp::spawn(&["serve"], &env, &log).await;
+    let health = common::mcp::call_ok(&client, "server_health", serde_json::json!({})).await;
+    assert_eq!(health["_meta"]["servers_succeeded"], 1, "{health}");
+    client.cancel().await.unwrap();
 }

@@ -326,6 +326,9 @@ fn certificate_problem(error: &rustls::Error) -> Option<&'static str> {
             "the server's certificate is not valid for this host name"
         }
         C::Expired | C::ExpiredContext { .. } => "the server's certificate has expired",
+        C::BadSignature => {
+            "the server did not prove it holds the key of the certificate it presented (the connection may be intercepted)"
+        }
         // webpki's error, seen through rustls' opaque wrapper.
         C::Other(other) if other.to_string().contains("CaUsedAsEndEntity") => {
             "the server presents a CA certificate as its own (a self-signed certificate as `openssl req -x509` makes one)"

@@ -61,16 +61,25 @@ pub async fn start_self_signed() -> TlsStub {
     serve(cert.der().to_vec(), &key, cert.pem()).await
 }
 
+/// A man in the middle: presents `cert_der` (someone else's certificate, which it copied) but
+/// signs the handshake with a key of its own, as it must without the real private key.
+pub async fn start_impostor(cert_der: Vec<u8>) -> TlsStub {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let own_key = rcgen::KeyPair::generate().unwrap();
+    serve(cert_der, &own_key, String::new()).await
+}
+
 /// Answers Authenticate with a fresh JWT as text and every other request (the health read)
 /// with an empty OData collection.
 async fn serve(server_der: Vec<u8>, key: &rcgen::KeyPair, ca_pem: String) -> TlsStub {
+    // Built by hand rather than with `with_single_cert`, which refuses a key that does not
+    // match the certificate (the impostor's case).
+    let key_der = rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into());
+    let signing_key = rustls::crypto::ring::sign::any_supported_type(&key_der).unwrap();
+    let certified = rustls::sign::CertifiedKey::new(vec![server_der.clone().into()], signing_key);
     let config = rustls::ServerConfig::builder()
         .with_no_client_auth()
-        .with_single_cert(
-            vec![server_der.clone().into()],
-            rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
-        )
-        .unwrap();
+        .with_cert_resolver(Arc::new(rustls::sign::SingleCertAndKey::from(certified)));
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
