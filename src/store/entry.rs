@@ -130,7 +130,7 @@ impl ServerEntry {
     }
 
     /// The tenant the gateway tags this server with: a Backrest server's tenant (by default its
-    /// id); for a Management Server the saved label if any, since its items carry their own.
+    /// id); for a Management Server the saved tenant if any, since its items carry their own.
     pub fn effective_tenant(&self) -> Option<&str> {
         match self.kind {
             ServerKind::Backrest => Some(self.default_tenant()),
