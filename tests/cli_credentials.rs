@@ -750,3 +750,30 @@ async fn the_keyring_note_names_the_keyring_looked_for() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_says_when_the_saved_password_cannot_be_read() {
+    let server = nova_login_double().await;
+    let sb = Sandbox::new();
+    assert!(
+        sb.login(&strs(&nova_args(&server, "ms1")), NOVA_PASSWORD)
+            .status
+            .success()
+    );
+    // As if the password had gone to a keyring that is not there now.
+    let mut file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(sb.credentials()).unwrap()).unwrap();
+    file["servers"][0]["secret"] = serde_json::json!({"store": "keyring"});
+    std::fs::write(sb.credentials(), serde_json::to_vec(&file).unwrap()).unwrap();
+    let out = sb.run(&["test"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("auth: cannot read the saved password"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("rejected"),
+        "nothing was sent, so nothing was rejected: {text}"
+    );
+}

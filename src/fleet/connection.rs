@@ -284,9 +284,12 @@ impl Connection {
                 match &self.secret {
                     SecretSource::Known(p) => Ok(p.clone()),
                     SecretSource::Store(store, entry) => {
-                        store.secret(entry).await.map_err(|e| UpstreamError::Auth {
-                            detail: format!("cannot read the saved password: {e}"),
-                        })
+                        store
+                            .secret(entry)
+                            .await
+                            .map_err(|e| UpstreamError::SavedSecret {
+                                detail: e.to_string(),
+                            })
                     }
                 }
             })

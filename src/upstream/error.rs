@@ -39,6 +39,9 @@ impl FailureReason {
 pub enum UpstreamError {
     #[error("the server rejected the credentials: {detail}")]
     Auth { detail: String },
+    /// The password could not even be read here (keyring locked or empty): nothing was sent.
+    #[error("cannot read the saved password: {detail}")]
+    SavedSecret { detail: String },
     #[error("cannot reach {url}: {detail}. Check the URL and that the server is running")]
     Unreachable { url: String, detail: String },
     #[error(
@@ -139,7 +142,7 @@ impl UpstreamError {
     /// The coverage reason for this failure.
     pub fn reason(&self) -> FailureReason {
         match self {
-            UpstreamError::Auth { .. } => FailureReason::Auth,
+            UpstreamError::Auth { .. } | UpstreamError::SavedSecret { .. } => FailureReason::Auth,
             UpstreamError::Unreachable { .. }
             | UpstreamError::Tls { .. }
             | UpstreamError::PinMismatch { .. }
