@@ -4,14 +4,16 @@
 //! command that fixes it. Exit 1 on any problem.
 
 use std::path::Path;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use backup_mcp::config::Settings;
+use backup_mcp::fleet::probe::{self, Checked, ProbeError};
+use backup_mcp::fleet::{Fleet, Server};
 use backup_mcp::install::launch::CREDENTIALS_VAR;
 use backup_mcp::install::{self, Client, Document, Origin};
 use backup_mcp::store::{CredentialStore, CredentialsFile, SecretRef, ServerEntry, ServerKind};
-use backup_mcp::upstream::check::{self, ReadCheck, ReadCheckError, Target};
-use backup_mcp::upstream::{UpstreamError, http};
+use backup_mcp::upstream::UpstreamError;
 use futures::StreamExt;
 
 use crate::Failure;
@@ -121,11 +123,19 @@ async fn check_store(settings: &Settings, findings: &mut Findings) -> Option<std
         return Some(path);
     }
     println!("\nServers");
-    let results: Vec<(usize, Result<ReadCheck, Finding>)> =
+    // The same servers `serve` would build, checked the way `test` and `server_health` check.
+    let fleet = match Fleet::from_store(&store) {
+        Ok(fleet) => fleet,
+        Err(e) => {
+            findings.add(e.to_string(), "see the message, then run: backup-mcp list");
+            return Some(path);
+        }
+    };
+    let results: Vec<(usize, Result<Checked, Finding>)> =
         futures::stream::iter(servers.iter().enumerate())
             .map(|(i, entry)| {
-                let store = &store;
-                async move { (i, check_server(store, entry, settings.timeout).await) }
+                let server = fleet.get(&entry.server_id);
+                async move { (i, check_server(server, entry, settings.timeout).await) }
             })
             .buffer_unordered(settings.fanout_concurrency)
             .collect()
@@ -168,25 +178,17 @@ fn write_rights(kind: ServerKind) -> &'static str {
 }
 
 async fn check_server(
-    store: &CredentialStore,
+    server: Option<Arc<Server>>,
     entry: &ServerEntry,
     timeout: Duration,
-) -> Result<ReadCheck, Finding> {
-    let password = store.secret(entry).await.map_err(|e| Finding {
-        what: format!("its secret cannot be read: {e}"),
-        fix: format!("{} --credential-store file", login_command(entry)),
-    })?;
-    let client = http::build_client(entry.ca_cert_pem.as_deref()).map_err(|e| Finding {
-        what: e.to_string(),
-        fix: format!("{} --ca-cert PATH", login_command(entry)),
-    })?;
-    let target = Target {
-        kind: entry.kind,
-        base: entry.api_base(),
-        username: &entry.username,
-        password: password.as_ref(),
+) -> Result<Checked, Finding> {
+    let Some(server) = server else {
+        return Err(Finding {
+            what: "it is saved but was not loaded".into(),
+            fix: "backup-mcp list".into(),
+        });
     };
-    check::verify_with_read(&client, &target, timeout)
+    probe::check(&server, Instant::now() + timeout)
         .await
         .map_err(|e| Finding {
             fix: fix_for(entry, &e),
@@ -195,17 +197,25 @@ async fn check_server(
 }
 
 /// The command (or the step) that fixes a failed check.
-fn fix_for(entry: &ServerEntry, e: &ReadCheckError) -> String {
+fn fix_for(entry: &ServerEntry, e: &ProbeError) -> String {
     let login = login_command(entry);
     let test = format!("backup-mcp test {}", entry.server_id);
     match e {
-        ReadCheckError::Login(UpstreamError::Auth { .. }) => {
+        ProbeError::Login(UpstreamError::Auth { .. }) => {
             format!("save the right password: {login}")
         }
-        ReadCheckError::Login(UpstreamError::Tls { .. }) => {
-            format!("trust the server's CA: {login} --ca-cert PATH")
+        ProbeError::Login(UpstreamError::SavedSecret { .. }) => {
+            format!("unlock the OS keyring, or save the password again: {login}")
         }
-        ReadCheckError::Login(
+        ProbeError::Login(UpstreamError::Tls { .. } | UpstreamError::PinMismatch { .. }) => {
+            format!(
+                "trust the server's certificate: {login} --ca-cert PATH (or --tls-fingerprint sha256:HEX)"
+            )
+        }
+        ProbeError::Login(UpstreamError::NotTls { .. }) => {
+            format!("the server speaks plain HTTP: {login} with an http:// --url")
+        }
+        ProbeError::Login(
             UpstreamError::Unreachable { .. }
             | UpstreamError::Timeout { .. }
             | UpstreamError::WrongKind { .. },
@@ -213,7 +223,7 @@ fn fix_for(entry: &ServerEntry, e: &ReadCheckError) -> String {
             "check that {} answers from here; if it moved: {login} (with the new --url)",
             entry.base_url
         ),
-        ReadCheckError::Read(UpstreamError::Auth { .. }) => format!(
+        ProbeError::Read(UpstreamError::Auth { .. }) => format!(
             "give {:?} the right to read data on the server, or log in as a user who has it: {login}",
             entry.username
         ),

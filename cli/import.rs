@@ -98,7 +98,7 @@ async fn import_one(
 ) -> Result<&'static str, String> {
     validate_server_id(&item.server_id).map_err(|e| e.to_string())?;
     check_url(&item.base_url).map_err(|f| f.message)?;
-    let client = http::build_client(None).map_err(|e| e.to_string())?;
+    let client = http::build_client(Default::default()).map_err(|e| e.to_string())?;
     let target = Target {
         kind: ServerKind::Novabackup,
         base: backup_mcp::store::entry::api_base(&item.base_url),
@@ -116,6 +116,7 @@ async fn import_one(
         username: item.username,
         tenant_id: None,
         ca_cert_pem: None,
+        tls_fingerprint: None,
         secret: SecretRef::None,
     };
     let placement = store

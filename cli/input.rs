@@ -11,33 +11,81 @@ pub fn interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
-/// The flag's value, else a prompt on a terminal, else an error naming the flag.
-pub fn text(
-    given: Option<String>,
-    flag: &str,
-    prompt: &str,
-    default: Option<String>,
-) -> Result<String, Failure> {
-    if let Some(v) = given {
-        return Ok(v);
+/// One value the user gives by flag or, on a terminal, at a prompt.
+pub struct Question<'a> {
+    pub flag: &'a str,
+    pub prompt: &'a str,
+    /// Taken for an empty answer, and without a terminal when the flag is missing.
+    pub default: Option<String>,
+    /// An empty answer is a valid one (for example no user name: Backrest without auth).
+    pub allow_empty: bool,
+    /// Checked on every answer: a prompt shows the problem and asks again; a flag's value that
+    /// fails is a usage error.
+    pub check: fn(&str) -> Result<(), String>,
+}
+
+impl<'a> Question<'a> {
+    /// A required value any text answers.
+    pub fn new(flag: &'a str, prompt: &'a str) -> Self {
+        Question {
+            flag,
+            prompt,
+            default: None,
+            allow_empty: false,
+            check: |_| Ok(()),
+        }
     }
-    if !interactive() {
-        return match default {
-            Some(d) => Ok(d),
-            None => Err(Failure::usage(format!(
-                "{flag} is required when not running on a terminal"
-            ))),
-        };
+
+    pub fn default(mut self, default: Option<String>) -> Self {
+        self.default = default;
+        self
     }
-    let mut input = dialoguer::Input::<String>::new()
-        .with_prompt(prompt)
-        .allow_empty(default.is_some());
-    if let Some(d) = default {
-        input = input.default(d);
+
+    pub fn allow_empty(mut self) -> Self {
+        self.allow_empty = true;
+        self
     }
-    input
-        .interact_text()
-        .map_err(|e| Failure::new(format!("could not read {flag}: {e}")))
+
+    pub fn check(mut self, check: fn(&str) -> Result<(), String>) -> Self {
+        self.check = check;
+        self
+    }
+
+    /// The flag's value, else a prompt on a terminal, else the default, else an error naming
+    /// the flag.
+    pub fn ask(self, given: Option<String>) -> Result<String, Failure> {
+        if let Some(v) = given {
+            (self.check)(&v).map_err(|e| Failure::usage(format!("{}: {e}", self.flag)))?;
+            return Ok(v);
+        }
+        if !interactive() {
+            return match self.default {
+                Some(d) => Ok(d),
+                None => Err(Failure::usage(format!(
+                    "{} is required when not running on a terminal",
+                    self.flag
+                ))),
+            };
+        }
+        let check = self.check;
+        let allow_empty = self.allow_empty;
+        let mut input = dialoguer::Input::<String>::new()
+            .with_prompt(self.prompt)
+            .allow_empty(allow_empty || self.default.is_some())
+            .validate_with(move |v: &String| {
+                if v.is_empty() && allow_empty {
+                    Ok(())
+                } else {
+                    check(v)
+                }
+            });
+        if let Some(d) = self.default {
+            input = input.default(d);
+        }
+        input
+            .interact_text()
+            .map_err(|e| Failure::new(format!("could not read {}: {e}", self.flag)))
+    }
 }
 
 /// Where the password comes from, in order: `--password-stdin`, `BACKUP_MCP_PASSWORD`, a prompt.

@@ -8,22 +8,27 @@ use backup_mcp::store::{
 };
 use backup_mcp::upstream::check::{self, Target};
 use backup_mcp::upstream::http;
+use backup_mcp::upstream::tls::{Fingerprint, Trust};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::{Failure, input};
+use crate::Failure;
+use crate::input::{self, Question};
 
 #[derive(clap::Args)]
 pub struct LoginArgs {
-    /// backrest or novabackup; probed when omitted.
+    /// backrest or novabackup; probed when omitted (and again when the URL of a saved id changes).
     #[arg(long, value_parser = |s: &str| s.parse::<ServerKind>())]
     kind: Option<ServerKind>,
-    /// Your name for this server (letters, digits, '_' and '-').
+    /// Your name for this server (letters, digits, '_' and '-'). An id that is already saved is
+    /// replaced.
     #[arg(long)]
     server_id: Option<String>,
-    /// A free-text label.
+    /// A free-text name for people, shown by `list` and the MCP tools `list_servers` and
+    /// `system_info` (default: the server id).
     #[arg(long)]
     label: Option<String>,
-    /// Base URL, including any virtual directory (e.g. https://host/managementserver).
+    /// Base URL with https:// or http://, including any virtual directory (e.g.
+    /// https://host/managementserver).
     #[arg(long)]
     url: Option<String>,
     /// User name; empty for a Backrest with authentication disabled.
@@ -32,12 +37,20 @@ pub struct LoginArgs {
     /// Read the password from the first line of stdin.
     #[arg(long)]
     password_stdin: bool,
-    /// Tenant this (Backrest) server belongs to; defaults to the server id.
+    /// The customer this server belongs to. Backrest: every row it returns carries this
+    /// tenant_id, and BACKUP_MCP_ALLOWED_TENANTS checks writes against it (default: the server
+    /// id). NovaBACKUP: rows carry the tenant of their group; this is only shown with the server.
     #[arg(long)]
     tenant: Option<String>,
-    /// PEM file of a CA to trust for this server.
-    #[arg(long)]
+    /// PEM file of the CA that signed the server's certificate, or of the server's own
+    /// self-signed certificate, to trust for this server only (kept with the entry).
+    #[arg(long, conflicts_with = "tls_fingerprint")]
     ca_cert: Option<PathBuf>,
+    /// Accept exactly the server certificate with this SHA-256 fingerprint, whoever signed it:
+    /// sha256:HEX, as `openssl x509 -noout -fingerprint -sha256 -in cert.pem` prints it (kept
+    /// with the entry).
+    #[arg(long, value_parser = |s: &str| s.parse::<Fingerprint>())]
+    tls_fingerprint: Option<Fingerprint>,
     /// Where to keep the password: auto, keyring or file.
     #[arg(long, default_value = "auto", value_parser = crate::parse_store_choice)]
     credential_store: StoreChoice,
@@ -50,27 +63,47 @@ pub async fn run(
 ) -> Result<(), Failure> {
     // Read the store first: a corrupt or too-open file stops us before any prompt.
     let saved = store.load()?;
-    let server_id = input::text(args.server_id, "--server-id", "Server id", None)?;
-    validate_server_id(&server_id).map_err(|e| Failure::usage(e.to_string()))?;
+    let server_id = Question::new("--server-id", "Server id")
+        .check(|id| validate_server_id(id).map_err(|e| e.to_string()))
+        .ask(args.server_id)?;
     let previous = saved.iter().find(|s| s.server_id == server_id);
 
-    let url = input::text(
-        args.url,
-        "--url",
-        "Server URL",
-        previous.map(|p| p.base_url.clone()),
-    )?;
-    check_url(&url)?;
-    let ca_cert_pem = match args.ca_cert {
-        Some(path) => Some(std::fs::read_to_string(&path).map_err(|e| {
-            Failure::usage(format!("cannot read --ca-cert {}: {e}", path.display()))
-        })?),
-        None => previous.and_then(|p| p.ca_cert_pem.clone()),
-    };
-    let client = http::build_client(ca_cert_pem.as_deref())?;
+    let url = Question::new("--url", "Server URL (https://...)")
+        .default(previous.map(|p| p.base_url.clone()))
+        .check(|url| backup_mcp::store::validate_base_url(url).map_err(|e| e.to_string()))
+        .ask(args.url)?;
     let base = backup_mcp::store::entry::api_base(&url);
+    // What was saved for the id applies only while it still names the same server.
+    let same_server = previous.filter(|p| p.api_base() == base);
+    if let Some(p) = previous {
+        if same_server.is_none() {
+            eprintln!(
+                "{server_id} is saved for {}: replacing it with {url}",
+                p.base_url
+            );
+        } else {
+            eprintln!("{server_id} is already saved: replacing its entry");
+        }
+    }
+    let (ca_cert_pem, tls_fingerprint) = match (args.ca_cert, args.tls_fingerprint) {
+        (Some(path), _) => (
+            Some(std::fs::read_to_string(&path).map_err(|e| {
+                Failure::usage(format!("cannot read --ca-cert {}: {e}", path.display()))
+            })?),
+            None,
+        ),
+        (None, Some(fingerprint)) => (None, Some(fingerprint)),
+        (None, None) => same_server
+            .map(|p| (p.ca_cert_pem.clone(), p.tls_fingerprint))
+            .unwrap_or_default(),
+    };
+    let trust = Trust {
+        ca_cert_pem: ca_cert_pem.as_deref(),
+        fingerprint: tls_fingerprint.as_ref(),
+    };
+    let client = http::build_client(trust)?;
 
-    let kind = match args.kind.or(previous.map(|p| p.kind)) {
+    let kind = match args.kind.or(same_server.map(|p| p.kind)) {
         Some(kind) => kind,
         None => {
             let kind = check::detect_kind(&client, base, settings.timeout).await?;
@@ -78,12 +111,16 @@ pub async fn run(
             kind
         }
     };
-    let username = input::text(
-        args.username,
-        "--username",
-        "User name",
-        previous.map(|p| p.username.clone()),
-    )?;
+    let mut username = Question::new("--username", "User name").default(
+        previous
+            .map(|p| p.username.clone())
+            .filter(|u| !u.is_empty()),
+    );
+    if kind == ServerKind::Backrest {
+        username.prompt = "User name (leave empty if Backrest's authentication is disabled)";
+        username = username.allow_empty();
+    }
+    let username = username.ask(args.username)?;
     let needs_password = !(kind == ServerKind::Backrest && username.is_empty());
     let password = if needs_password {
         Some(input::password(args.password_stdin, false)?)
@@ -118,6 +155,7 @@ pub async fn run(
         base_url: url,
         username,
         ca_cert_pem,
+        tls_fingerprint,
         secret: SecretRef::None,
     };
     let password = password.filter(|p| !p.expose_secret().is_empty());

@@ -8,10 +8,12 @@ mod install;
 mod login;
 mod serve;
 mod servers;
+mod table;
 
 use std::process::ExitCode;
 
 use backup_mcp::config::Settings;
+use backup_mcp::logging::Audience;
 use backup_mcp::store::{CredentialStore, StoreChoice};
 use clap::{Parser, Subcommand};
 
@@ -43,7 +45,11 @@ enum Command {
         server_id: Option<String>,
     },
     /// Forget a saved server and its secret.
-    Logout { server_id: String },
+    Logout {
+        /// Id of the saved server to forget (as `backup-mcp list` shows it); its password goes
+        /// too, from the OS keyring or the credentials file.
+        server_id: String,
+    },
     /// Run the MCP server against the embedded demo fleet (simulated servers, nothing saved).
     Demo(serve::DemoArgs),
     /// Add this binary to an MCP client's config (claude-desktop, claude-code, cursor, vscode, codex).
@@ -93,7 +99,12 @@ fn main() -> ExitCode {
         }
     };
     backup_mcp::secrets::register_env_password();
-    backup_mcp::logging::init(&settings);
+    let command = cli.command.unwrap_or(Command::Serve);
+    let audience = match command {
+        Command::Serve | Command::Demo(_) => Audience::Server,
+        _ => Audience::Person,
+    };
+    backup_mcp::logging::init(&settings, audience);
     backup_mcp::upstream::budget::Budget::install(settings.body_budget_bytes);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -105,7 +116,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), settings)) {
+    match runtime.block_on(run(command, settings)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             if !failure.message.is_empty() {

@@ -1,6 +1,8 @@
 //! `backup-mcp serve` (every saved server) and `backup-mcp demo` (the embedded demo fleet): the
 //! MCP server on stdio.
 
+use std::io::IsTerminal;
+
 use backup_mcp::config::Settings;
 use backup_mcp::demo::{DemoFleet, DemoOptions};
 use backup_mcp::fleet::Fleet;
@@ -41,6 +43,10 @@ pub async fn demo(args: DemoArgs, settings: Settings) -> Result<(), Failure> {
 }
 
 async fn serve(settings: Settings, fleet: Fleet, demo: bool) -> Result<(), Failure> {
+    terminal_hint(demo);
+    if let Some(warning) = settings.ignored_destructive_gate() {
+        eprintln!("backup-mcp: warning: {warning}.");
+    }
     tracing::info!(servers = fleet.len(), demo, "starting MCP server on stdio");
     // Logins run in the background: the handshake never waits for an upstream.
     fleet.connect_all_in_background(settings.timeout);
@@ -53,4 +59,20 @@ async fn serve(settings: Settings, fleet: Fleet, demo: bool) -> Result<(), Failu
     .serve_stdio()
     .await?;
     Ok(())
+}
+
+/// Run by hand in a terminal, the server would sit silent waiting for JSON-RPC: one line says
+/// what it is, how to try it and how to stop it. Never printed when a client starts it (stdin is
+/// then a pipe).
+fn terminal_hint(demo: bool) {
+    if !std::io::stdin().is_terminal() {
+        return;
+    }
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "backup-mcp".into());
+    let command = if demo { "demo" } else { "serve" };
+    eprintln!(
+        "backup-mcp: this is an MCP server waiting for an MCP client (such as Claude Desktop) on stdin, not for typed input; to try it run `npx @modelcontextprotocol/inspector {exe} {command}`; press Ctrl-C to stop it."
+    );
 }

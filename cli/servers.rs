@@ -2,7 +2,7 @@
 
 use backup_mcp::store::CredentialStore;
 
-use crate::Failure;
+use crate::{Failure, table};
 
 pub fn list(store: &CredentialStore, json: bool) -> Result<(), Failure> {
     let servers = store.load()?;
@@ -18,22 +18,15 @@ pub fn list(store: &CredentialStore, json: bool) -> Result<(), Failure> {
         );
         return Ok(());
     }
-    let header = [
-        "SERVER_ID",
-        "KIND",
-        "TENANT",
-        "USERNAME",
-        "STORE",
-        "URL",
-        "LABEL",
-    ];
-    let rows: Vec<[String; 7]> = servers
+    let rows: Vec<Vec<String>> = servers
         .iter()
         .map(|s| {
-            [
+            vec![
                 s.server_id.clone(),
                 s.kind.to_string(),
-                s.tenant_id.clone().unwrap_or_else(|| "-".into()),
+                // What the gateway tags rows with: a Backrest's tenant defaults to its id; a
+                // Management Server's items carry the tenant of their group.
+                s.effective_tenant().unwrap_or("(per group)").to_owned(),
                 if s.username.is_empty() {
                     "-".into()
                 } else {
@@ -45,29 +38,16 @@ pub fn list(store: &CredentialStore, json: bool) -> Result<(), Failure> {
             ]
         })
         .collect();
-    let widths: Vec<usize> = (0..header.len())
-        .map(|i| {
-            rows.iter()
-                .map(|r| r[i].chars().count())
-                .chain([header[i].len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: &[String]| {
-        cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_owned()
-    };
-    println!("{}", line(&header.map(String::from)));
-    for row in &rows {
-        println!("{}", line(row));
-    }
+    let header = [
+        "SERVER_ID",
+        "KIND",
+        "TENANT",
+        "USERNAME",
+        "STORE",
+        "URL",
+        "LABEL",
+    ];
+    print!("{}", table::render(&header, &rows, &[]));
     Ok(())
 }
 

@@ -216,6 +216,16 @@ impl Settings {
     pub fn destructive_enabled(&self) -> bool {
         !self.readonly && self.allow_destructive
     }
+
+    /// What to tell the operator when `BACKUP_MCP_ALLOW_DESTRUCTIVE=true` has no effect because
+    /// writes are off: asking for destructive tools and silently getting none misleads.
+    pub fn ignored_destructive_gate(&self) -> Option<&'static str> {
+        (self.allow_destructive && self.readonly).then_some(
+            "BACKUP_MCP_ALLOW_DESTRUCTIVE=true has no effect while BACKUP_MCP_READONLY is true \
+             (the default): forget_snapshot and restore_snapshot are off. Set \
+             BACKUP_MCP_READONLY=false as well to turn them on",
+        )
+    }
 }
 
 /// The environment seen through a lookup function, with alias handling.
@@ -298,6 +308,21 @@ mod tests {
         assert_eq!(s.log_filter, DEFAULT_LOG_FILTER);
         assert_eq!(s.server_timeout(), Duration::from_secs(15));
         assert_eq!(s.body_budget_bytes, 256 * 1024 * 1024);
+    }
+
+    #[test]
+    fn a_destructive_gate_without_writes_is_reported() {
+        let s = settings(&[("BACKUP_MCP_ALLOW_DESTRUCTIVE", "true")]).unwrap();
+        assert!(!s.destructive_enabled());
+        let note = s.ignored_destructive_gate().expect("a note");
+        assert!(note.contains("BACKUP_MCP_READONLY=false"), "{note}");
+        let s = settings(&[
+            ("BACKUP_MCP_ALLOW_DESTRUCTIVE", "true"),
+            ("BACKUP_MCP_READONLY", "false"),
+        ])
+        .unwrap();
+        assert_eq!(s.ignored_destructive_gate(), None);
+        assert_eq!(settings(&[]).unwrap().ignored_destructive_gate(), None);
     }
 
     #[test]

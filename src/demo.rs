@@ -184,6 +184,7 @@ fn entry(
         username: username.to_owned(),
         tenant_id,
         ca_cert_pem: None,
+        tls_fingerprint: None,
         secret: SecretRef::None,
     }
 }

@@ -11,7 +11,7 @@ use regex::Regex;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
-use crate::config::Settings;
+use crate::config::{DEFAULT_LOG_FILTER, Settings};
 use crate::secrets;
 
 /// `"…password…": "value"` in JSON, and `"…password…": String("value")` in Rust debug output.
@@ -30,10 +30,21 @@ pub fn redact_line(line: &str) -> String {
         .into_owned()
 }
 
+/// Who reads stderr, which decides what is logged there by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// `serve`/`demo`: stderr is the MCP client's log of this server.
+    Server,
+    /// `login`, `test` and the other commands: a person reads stderr, and each failure is
+    /// already told once as the command's own message; log lines (including those of rustls,
+    /// such as "Sending fatal alert BadCertificate") would repeat it as noise.
+    Person,
+}
+
 /// Starts the global subscriber. A log file that cannot be opened falls back to stderr, saying so.
-pub fn init(settings: &Settings) {
-    let filter =
-        EnvFilter::try_new(&settings.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
+/// For a [`Audience::Person`] nothing is logged to stderr unless `BACKUP_MCP_LOG` asks for
+/// something other than the default.
+pub fn init(settings: &Settings, audience: Audience) {
     let target = match settings.log_file.as_deref().map(open_private) {
         Some(Ok(file)) => Target::File(Arc::new(Mutex::new(file))),
         Some(Err((path, e))) => {
@@ -42,6 +53,11 @@ pub fn init(settings: &Settings) {
         }
         None => Target::Stderr,
     };
+    let quiet = audience == Audience::Person
+        && matches!(target, Target::Stderr)
+        && settings.log_filter == DEFAULT_LOG_FILTER;
+    let directive = if quiet { "off" } else { &settings.log_filter };
+    let filter = EnvFilter::try_new(directive).unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false)

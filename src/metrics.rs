@@ -82,7 +82,7 @@ impl Metrics {
             .append_pair("org", org)
             .append_pair("bucket", bucket)
             .append_pair("precision", "ms");
-        let client = crate::upstream::http::build_client(None).ok()?;
+        let client = crate::upstream::http::build_client(Default::default()).ok()?;
         Some(Metrics {
             client,
             write_url: url.to_string(),

@@ -444,9 +444,14 @@ async fn distinct_messages_for_each_kind_of_failure() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(8));
 
-    // An https URL at a plain-HTTP port fails the TLS handshake.
+    // An https URL at a plain-HTTP port is told so, not sent to look for a certificate.
     let err = try_login(&html.uri().replace("http://", "https://"));
-    assert!(err.contains("TLS") && err.contains("--ca-cert"), "{err}");
+    assert!(
+        err.contains("answers plain HTTP, not HTTPS") && err.contains("use http://"),
+        "{err}"
+    );
+    assert!(!err.contains("--ca-cert"), "{err}");
+    assert_eq!(err.lines().count(), 1, "one message, no log lines: {err}");
 
     let err = try_login("ftp://example.invalid/");
     assert!(err.contains("https://"), "{err}");
@@ -583,4 +588,192 @@ async fn a_private_ca_given_at_login_is_trusted_and_kept() {
         serde_json::from_slice(&sb.run(&["list", "--json"]).stdout).unwrap();
     assert_eq!(list[0]["ca_cert"], true);
     sb.assert_no_secret_printed();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_fails_a_server_whose_data_calls_fail_and_its_table_aligns() {
+    use backup_mcp::doubles::novabackup::{InstanceConfig, NovaDouble, SAMPLE_USERS};
+    let nova = NovaDouble::start(vec![
+        InstanceConfig::sample("/ok"),
+        InstanceConfig::sample("/broken"),
+    ])
+    .await
+    .unwrap();
+    let (user, password) = (SAMPLE_USERS[0].0, SAMPLE_USERS[0].1);
+    let sb = Sandbox::new();
+    for (id, i) in [("a-much-longer-server-id", 0), ("b", 1)] {
+        let url = nova.base_url(i);
+        let args = [
+            "--kind",
+            "novabackup",
+            "--server-id",
+            id,
+            "--url",
+            &url,
+            "--username",
+            user,
+        ];
+        assert!(sb.login(&args, password).status.success());
+    }
+    // The login still works; every data call answers 500.
+    nova.faults(1).fail_data_status(Some(500), None);
+
+    let out = sb.run(&["test"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    let broken = lines.iter().find(|l| l.starts_with("b ")).expect("row b");
+    assert!(
+        broken.contains("FAILED") && broken.contains("upstream_error") && broken.contains("500"),
+        "{text}"
+    );
+    let ok = lines
+        .iter()
+        .find(|l| l.starts_with("a-much"))
+        .expect("row a");
+    assert!(ok.contains(" OK ") && ok.contains("login"), "{text}");
+    // Every column starts where its header does.
+    for header in ["KIND", "STATUS", "DETAIL"] {
+        let at = lines[0].find(header).unwrap();
+        for line in &lines[1..] {
+            assert_eq!(&line[at - 2..at], "  ", "{header} misaligned:\n{text}");
+            assert_ne!(&line[at..at + 1], " ", "{header} misaligned:\n{text}");
+        }
+    }
+    assert!(stderr(&out).contains("1 of 2 servers failed"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_saved_id_at_a_new_url_is_probed_again_and_replaced() {
+    let nova = nova_login_double().await;
+    let open = backrest_open_double().await;
+    let sb = Sandbox::new();
+    assert!(
+        sb.login(&strs(&nova_args(&nova, "x")), NOVA_PASSWORD)
+            .status
+            .success()
+    );
+    let out = sb.run(&[
+        "login",
+        "--server-id",
+        "x",
+        "--url",
+        &open.uri(),
+        "--username",
+        "",
+        "--credential-store",
+        "file",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("x is saved for") && err.contains("replacing it with"),
+        "{err}"
+    );
+    assert!(err.contains("Detected a Backrest server"), "{err}");
+    let list: serde_json::Value =
+        serde_json::from_slice(&sb.run(&["list", "--json"]).stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["kind"], "backrest");
+    assert_eq!(list[0]["credential_store"], "none");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_shows_the_effective_tenant() {
+    let nova = nova_login_double().await;
+    let open = backrest_open_double().await;
+    let sb = Sandbox::new();
+    assert!(
+        sb.login(&strs(&nova_args(&nova, "ms1")), NOVA_PASSWORD)
+            .status
+            .success()
+    );
+    for (id, tenant) in [("nas01", None), ("nas02", Some("acme"))] {
+        let url = open.uri();
+        let mut args = vec![
+            "login",
+            "--kind",
+            "backrest",
+            "--server-id",
+            id,
+            "--url",
+            &url,
+            "--username",
+            "",
+        ];
+        if let Some(t) = tenant {
+            args.extend(["--tenant", t]);
+        }
+        assert!(sb.run(&args).status.success());
+    }
+    let text = stdout(&sb.run(&["list"]));
+    let at = text.lines().next().unwrap().find("TENANT").unwrap();
+    let tenant_of = |id: &str| {
+        let line = text.lines().find(|l| l.starts_with(id)).unwrap();
+        line[at..].split_whitespace().next().unwrap().to_owned()
+    };
+    assert_eq!(tenant_of("nas01"), "nas01", "{text}");
+    assert_eq!(tenant_of("nas02"), "acme", "{text}");
+    assert_eq!(tenant_of("ms1"), "(per", "{text}");
+    let list: serde_json::Value =
+        serde_json::from_slice(&sb.run(&["list", "--json"]).stdout).unwrap();
+    assert_eq!(list[1]["effective_tenant"], "nas01");
+    assert_eq!(list[1]["tenant_id"], serde_json::Value::Null);
+}
+
+#[test]
+fn help_documents_logout_tenant_and_label() {
+    let sb = Sandbox::new();
+    let logout = stdout(&sb.run(&["logout", "--help"]));
+    assert!(
+        logout.contains("<SERVER_ID>") && logout.contains("saved server to forget"),
+        "{logout}"
+    );
+    let login = stdout(&sb.run(&["login", "--help"]));
+    assert!(login.contains("BACKUP_MCP_ALLOWED_TENANTS"), "{login}");
+    assert!(login.contains("list_servers"), "{login}");
+    assert!(login.contains("--tls-fingerprint"), "{login}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_keyring_note_names_the_keyring_looked_for() {
+    let server = nova_login_double().await;
+    let sb = Sandbox::new();
+    let mut args = vec!["login".to_owned(), "--password-stdin".into()];
+    args.extend(nova_args(&server, "ms1"));
+    let out = sb.run_with_stdin(&strs(&args), &format!("{NOVA_PASSWORD}\n"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("Secret Service") && err.contains("unix:path=/nonexistent/bus"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_says_when_the_saved_password_cannot_be_read() {
+    let server = nova_login_double().await;
+    let sb = Sandbox::new();
+    assert!(
+        sb.login(&strs(&nova_args(&server, "ms1")), NOVA_PASSWORD)
+            .status
+            .success()
+    );
+    // As if the password had gone to a keyring that is not there now.
+    let mut file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(sb.credentials()).unwrap()).unwrap();
+    file["servers"][0]["secret"] = serde_json::json!({"store": "keyring"});
+    std::fs::write(sb.credentials(), serde_json::to_vec(&file).unwrap()).unwrap();
+    let out = sb.run(&["test"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("auth: cannot read the saved password"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("rejected"),
+        "nothing was sent, so nothing was rejected: {text}"
+    );
 }

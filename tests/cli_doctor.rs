@@ -28,6 +28,8 @@ async fn nova(status: u16) -> MockServer {
                 .insert_header("content-type", "application/json")
                 .set_body_string(body),
         )
+        // Ahead of the healthy read that `nova_login_double` already answers.
+        .with_priority(1)
         .mount(&server)
         .await;
     server

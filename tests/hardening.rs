@@ -253,9 +253,15 @@ async fn echoed_secrets_are_scrubbed_from_results_meta_logs_and_the_cli() {
     assert_eq!(common::mode(&log_file), 0o600, "log file mode");
     assert_clean(&std::fs::read_to_string(&stderr_log).unwrap(), "stderr");
 
-    // The CLI's check prints the upstream's error text, scrubbed.
-    let out = sandbox.run(&["test"]);
+    // The CLI's check (login plus the data read that echoes) prints the upstream's error text,
+    // scrubbed of the password it sent, the token and the operator's BACKUP_MCP_PASSWORD.
+    let out = sandbox
+        .command(&["test"])
+        .env("BACKUP_MCP_PASSWORD", ENV_PASSWORD)
+        .output()
+        .unwrap();
     let printed = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(printed.contains("[redacted]"), "{printed}");
     assert_clean(&printed, "backup-mcp test");
 }
 

@@ -116,7 +116,7 @@ impl Connection {
             username: entry.username.clone(),
             secret,
             password: OnceCell::new(),
-            client: http::build_client(entry.ca_cert_pem.as_deref()),
+            client: http::build_client(entry.trust()),
             credential: Mutex::new(None),
             slot: Semaphore::new(1),
         }
@@ -284,9 +284,12 @@ impl Connection {
                 match &self.secret {
                     SecretSource::Known(p) => Ok(p.clone()),
                     SecretSource::Store(store, entry) => {
-                        store.secret(entry).await.map_err(|e| UpstreamError::Auth {
-                            detail: format!("cannot read the saved password: {e}"),
-                        })
+                        store
+                            .secret(entry)
+                            .await
+                            .map_err(|e| UpstreamError::SavedSecret {
+                                detail: e.to_string(),
+                            })
                     }
                 }
             })

@@ -5,6 +5,7 @@
 
 pub mod connection;
 pub mod health;
+pub mod probe;
 pub mod server;
 
 use std::sync::{Arc, RwLock};

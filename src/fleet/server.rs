@@ -197,9 +197,6 @@ impl Server {
 
     /// Backrest servers belong to one tenant; NovaBACKUP items carry their own.
     pub fn tenant_for_display(&self) -> Option<String> {
-        match self.entry.kind {
-            ServerKind::Backrest => Some(self.entry.default_tenant().to_owned()),
-            ServerKind::Novabackup => self.entry.tenant_id.clone(),
-        }
+        self.entry.effective_tenant().map(str::to_owned)
     }
 }

@@ -15,10 +15,9 @@ use super::confirm::PeerConfirmation;
 use super::output::FanoutOutput;
 use super::{Gateway, ToolError};
 use crate::fanout::{self, Plan, Row};
-use crate::fleet::{Origin, Request, SecretSource, Selection, Server, ServerFailure, Status};
+use crate::fleet::{Origin, SecretSource, Selection, Server, ServerFailure, Status, probe};
 use crate::policy::{HumanAnswer, HumanConfirmation};
 use crate::store::{SecretRef, ServerEntry, ServerKind, validate_server_id};
-use crate::upstream::UpstreamError;
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct SystemInfo {
@@ -34,6 +33,9 @@ pub struct SystemInfo {
     /// What to do first, when there is something obvious.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_step: Option<String>,
+    /// Settings that do not do what they seem to ask for, and the setting that would.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -155,6 +157,11 @@ impl Gateway {
             },
             servers,
             next_step,
+            warnings: s
+                .ignored_destructive_gate()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
         })
     }
 
@@ -255,6 +262,7 @@ impl Gateway {
             username,
             tenant_id: args.tenant_id,
             ca_cert_pem: None,
+            tls_fingerprint: None,
             secret: SecretRef::None,
         };
         let server =
@@ -423,40 +431,18 @@ fn session_failure_text(reason: crate::upstream::FailureReason) -> &'static str 
     }
 }
 
-/// A fresh login plus one cheap read, timed.
+/// One server's health check as a `server_health` row.
 async fn check_one(
     server: std::sync::Arc<Server>,
     deadline: Instant,
 ) -> Result<Vec<Row>, ServerFailure> {
-    let started = Instant::now();
-    let login = server.relogin(deadline).await?;
-    let read_started = Instant::now();
-    let probe = match server.kind() {
-        ServerKind::Novabackup => Request::get("/api/Groups?$top=1&$select=GroupId"),
-        ServerKind::Backrest => Request::post("/v1.Backrest/GetConfig", json!({}), true),
-    };
-    let reply = server.send(&probe, deadline).await?;
-    if !reply.is_success() {
-        return Err(reply.into_status_error().into());
-    }
-    if serde_json::from_slice::<Value>(&reply.body).is_err() {
-        return Err(UpstreamError::BadResponse {
-            detail: "the health read did not answer JSON".into(),
-        }
-        .into());
-    }
+    let checked = probe::check(&server, deadline).await?;
     let mut fields = Map::new();
     fields.insert("kind".into(), json!(server.kind()));
     fields.insert("status".into(), json!("up"));
-    fields.insert(
-        "latency_ms".into(),
-        json!(started.elapsed().as_millis() as u64),
-    );
-    fields.insert("login_ms".into(), json!(login.as_millis() as u64));
-    fields.insert(
-        "read_ms".into(),
-        json!(read_started.elapsed().as_millis() as u64),
-    );
+    fields.insert("latency_ms".into(), json!(checked.total.as_millis() as u64));
+    fields.insert("login_ms".into(), json!(checked.login.as_millis() as u64));
+    fields.insert("read_ms".into(), json!(checked.read.as_millis() as u64));
     Ok(vec![Row::new(server.tenant_for_display(), fields)])
 }
 

@@ -3,6 +3,8 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
+use crate::upstream::tls::{Fingerprint, Trust};
+
 /// The two kinds of upstream the gateway speaks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -98,13 +100,25 @@ pub struct ServerEntry {
     /// For Backrest the tenant the whole server belongs to; `None` means the server id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
-    /// PEM of an extra CA to trust for this server only.
+    /// PEM of an extra CA to trust for this server only (or of its own self-signed certificate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_cert_pem: Option<String>,
+    /// The one server certificate accepted, by SHA-256 (`--tls-fingerprint`). Files written
+    /// before it existed have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_fingerprint: Option<Fingerprint>,
     pub secret: SecretRef,
 }
 
 impl ServerEntry {
+    /// What this server's HTTP client trusts besides the platform roots.
+    pub fn trust(&self) -> Trust<'_> {
+        Trust {
+            ca_cert_pem: self.ca_cert_pem.as_deref(),
+            fingerprint: self.tls_fingerprint.as_ref(),
+        }
+    }
+
     /// The base URL with one trailing slash removed, ready for appending `/api/...`.
     pub fn api_base(&self) -> &str {
         api_base(&self.base_url)
@@ -113,6 +127,15 @@ impl ServerEntry {
     /// The tenant a Backrest server's items belong to (NovaBACKUP items carry their own).
     pub fn default_tenant(&self) -> &str {
         self.tenant_id.as_deref().unwrap_or(&self.server_id)
+    }
+
+    /// The tenant the gateway tags this server with: a Backrest server's tenant (by default its
+    /// id); for a Management Server the saved tenant if any, since its items carry their own.
+    pub fn effective_tenant(&self) -> Option<&str> {
+        match self.kind {
+            ServerKind::Backrest => Some(self.default_tenant()),
+            ServerKind::Novabackup => self.tenant_id.as_deref(),
+        }
     }
 
     /// The entry as shown by `list` and `list_servers`: everything but the secret.
@@ -124,7 +147,9 @@ impl ServerEntry {
             "base_url": self.base_url,
             "username": self.username,
             "tenant_id": self.tenant_id,
+            "effective_tenant": self.effective_tenant(),
             "ca_cert": self.ca_cert_pem.is_some(),
+            "tls_fingerprint": self.tls_fingerprint,
             "credential_store": self.secret.store_name(),
         })
     }
@@ -138,6 +163,8 @@ pub fn api_base(base_url: &str) -> &str {
 /// Why a base URL was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum InvalidBaseUrl {
+    #[error("{0:?} has no scheme: add https:// (or http://) in front, as in https://{0}")]
+    NoScheme(String),
     #[error("{0:?} is not a valid URL: {1}")]
     Syntax(String, String),
     #[error("the URL must start with https:// or http://, not {0}://")]
@@ -148,6 +175,10 @@ pub enum InvalidBaseUrl {
 
 /// Accepts only http(s) URLs without embedded credentials (which would end up in files and logs).
 pub fn validate_base_url(url: &str) -> Result<(), InvalidBaseUrl> {
+    // `host:9898` parses as scheme `host`, and `host/x` not at all: both lack `://`.
+    if !url.contains("://") {
+        return Err(InvalidBaseUrl::NoScheme(url.to_owned()));
+    }
     let parsed =
         url::Url::parse(url).map_err(|e| InvalidBaseUrl::Syntax(url.to_owned(), e.to_string()))?;
     if !matches!(parsed.scheme(), "http" | "https") {
@@ -192,6 +223,41 @@ mod tests {
     }
 
     #[test]
+    fn entries_without_a_pin_still_read_and_a_pin_round_trips() {
+        let old = r#"{"server_id":"nas01","kind":"backrest","base_url":"https://x","secret":{"store":"none"}}"#;
+        let entry: ServerEntry = serde_json::from_str(old).unwrap();
+        assert!(entry.tls_fingerprint.is_none() && entry.trust().is_default());
+        let pin = format!("sha256:{}", "0f".repeat(32));
+        let mut value = serde_json::to_value(&entry).unwrap();
+        assert!(value.get("tls_fingerprint").is_none(), "{value}");
+        value["tls_fingerprint"] = pin.clone().into();
+        let pinned: ServerEntry = serde_json::from_value(value).unwrap();
+        assert_eq!(pinned.tls_fingerprint.unwrap().to_string(), pin);
+        assert_eq!(
+            serde_json::to_value(&pinned).unwrap()["tls_fingerprint"],
+            pin.as_str()
+        );
+    }
+
+    #[test]
+    fn a_url_without_a_scheme_is_told_to_add_one() {
+        for bare in [
+            "backrest.local:9898",
+            "cmc.example.com/managementserver",
+            "10.0.0.5",
+        ] {
+            let e = validate_base_url(bare).unwrap_err();
+            assert_eq!(e, InvalidBaseUrl::NoScheme(bare.to_owned()));
+            assert!(e.to_string().contains("add https://"), "{e}");
+        }
+        assert!(matches!(
+            validate_base_url("ftp://x/"),
+            Err(InvalidBaseUrl::Scheme(_))
+        ));
+        assert!(validate_base_url("https://backrest.local:9898").is_ok());
+    }
+
+    #[test]
     fn one_trailing_slash_is_stripped() {
         assert_eq!(
             api_base("https://x/managementserver/"),
@@ -213,6 +279,7 @@ mod tests {
             username: "u".into(),
             tenant_id: None,
             ca_cert_pem: None,
+            tls_fingerprint: None,
             secret: SecretRef::File {
                 password: SecretString::from("hunter2-secret"),
             },

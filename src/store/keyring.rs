@@ -18,7 +18,7 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(5);
 /// A keyring call that failed.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyringError {
-    #[error("no working OS keyring ({0})")]
+    #[error("no working OS keyring (looked for {looked}: {0})", looked = looked_for())]
     Unavailable(String),
     #[error(
         "the OS keyring holds no secret for server {0:?}; run `backup-mcp login --server-id {0}` again"
@@ -29,6 +29,22 @@ pub enum KeyringError {
         crate::upstream::error::human_duration(*.0)
     )]
     Timeout(Duration),
+}
+
+/// Which keyring this platform's backend talks to, for messages: on Linux "no keyring" usually
+/// means no Secret Service on the session bus (a server or container without a desktop).
+pub fn looked_for() -> String {
+    if cfg!(target_os = "macos") {
+        "the macOS Keychain".into()
+    } else if cfg!(windows) {
+        "the Windows Credential Manager".into()
+    } else {
+        let bus = match std::env::var("DBUS_SESSION_BUS_ADDRESS") {
+            Ok(address) if !address.is_empty() => format!("at {address}"),
+            _ => "(DBUS_SESSION_BUS_ADDRESS is not set)".into(),
+        };
+        format!("a Secret Service such as GNOME Keyring or KWallet on the D-Bus session bus {bus}")
+    }
 }
 
 /// Handle to the OS keyring.

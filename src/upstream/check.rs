@@ -1,9 +1,10 @@
-//! Credential checks used by `login`, `test`, `import-novabackup` and `doctor`, and kind
-//! detection for a `login` without `--kind`.
+//! Credential checks used by `login` and `import-novabackup` before anything is saved, and kind
+//! detection for a `login` without `--kind`. (`test`, `doctor` and `server_health` check saved
+//! servers through `fleet::probe`.)
 
 use std::time::{Duration, Instant};
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 use super::UpstreamError;
 use super::backrest::auth as backrest;
@@ -31,53 +32,6 @@ pub async fn verify(
     Ok(started.elapsed())
 }
 
-/// How long each step of [`verify_with_read`] took.
-#[derive(Debug, Clone, Copy)]
-pub struct ReadCheck {
-    pub login: Duration,
-    pub read: Duration,
-}
-
-/// Which step of [`verify_with_read`] failed.
-#[derive(Debug, thiserror::Error)]
-pub enum ReadCheckError {
-    #[error("login failed: {0}")]
-    Login(UpstreamError),
-    #[error("the login works, but a data read failed: {0}")]
-    Read(UpstreamError),
-}
-
-impl ReadCheckError {
-    pub fn upstream(&self) -> &UpstreamError {
-        match self {
-            ReadCheckError::Login(e) | ReadCheckError::Read(e) => e,
-        }
-    }
-}
-
-/// Logs in, then reads one small page of data (a group for a Management Server, the config for
-/// a Backrest), as the MCP server's first call would. A server that accepts the login but whose
-/// API fails is caught here and not by [`verify`].
-pub async fn verify_with_read(
-    client: &reqwest::Client,
-    target: &Target<'_>,
-    timeout: Duration,
-) -> Result<ReadCheck, ReadCheckError> {
-    let started = Instant::now();
-    let token = login(client, target, timeout)
-        .await
-        .map_err(ReadCheckError::Login)?;
-    let login_time = started.elapsed();
-    let read_started = Instant::now();
-    data_read(client, target, token.as_ref(), timeout)
-        .await
-        .map_err(ReadCheckError::Read)?;
-    Ok(ReadCheck {
-        login: login_time,
-        read: read_started.elapsed(),
-    })
-}
-
 /// The bearer token, or `None` for a Backrest whose authentication is disabled.
 async fn login(
     client: &reqwest::Client,
@@ -94,42 +48,6 @@ async fn login(
         }
         ServerKind::Backrest => login_backrest(client, target, password, timeout).await,
     }
-}
-
-async fn data_read(
-    client: &reqwest::Client,
-    target: &Target<'_>,
-    token: Option<&Token>,
-    timeout: Duration,
-) -> Result<(), UpstreamError> {
-    let (url, request) = match target.kind {
-        ServerKind::Novabackup => {
-            let url = format!("{}/api/Groups?$top=1&$select=GroupId", target.base);
-            let request = client
-                .get(&url)
-                .header(reqwest::header::ACCEPT, "application/json");
-            (url, request)
-        }
-        ServerKind::Backrest => {
-            let url = format!("{}/v1.Backrest/GetConfig", target.base);
-            let request = backrest::connect_post(client, &url).json(&serde_json::json!({}));
-            (url, request)
-        }
-    };
-    let request = match token {
-        Some(token) => request.bearer_auth(token.secret.expose_secret()),
-        None => request,
-    };
-    let reply = http::send(request, &url, timeout).await?;
-    if !reply.is_success() {
-        return Err(reply.into_status_error());
-    }
-    if serde_json::from_slice::<serde_json::Value>(&reply.body).is_err() {
-        return Err(UpstreamError::BadResponse {
-            detail: "the data read did not answer JSON".into(),
-        });
-    }
-    Ok(())
 }
 
 async fn login_backrest(

@@ -39,12 +39,27 @@ impl FailureReason {
 pub enum UpstreamError {
     #[error("the server rejected the credentials: {detail}")]
     Auth { detail: String },
+    /// The password could not even be read here (keyring locked or empty): nothing was sent.
+    #[error("cannot read the saved password: {detail}")]
+    SavedSecret { detail: String },
     #[error("cannot reach {url}: {detail}. Check the URL and that the server is running")]
     Unreachable { url: String, detail: String },
     #[error(
-        "TLS handshake with {url} failed: {detail}. If the server uses a private or self-signed certificate, log in again with --ca-cert PATH"
+        "TLS handshake with {url} failed: {detail}. If the server uses a private or self-signed certificate, log in again with --ca-cert PATH (its CA's or its own certificate) or --tls-fingerprint sha256:HEX"
     )]
     Tls { url: String, detail: String },
+    #[error(
+        "{url} presented a certificate with fingerprint {presented}, not the pinned {pinned}: refusing to connect. If the server's certificate was replaced on purpose, read the new fingerprint on the server itself and log in again with --tls-fingerprint"
+    )]
+    PinMismatch {
+        url: String,
+        presented: String,
+        pinned: String,
+    },
+    #[error(
+        "{url} answers plain HTTP, not HTTPS: use http:// in the URL (or turn on TLS on the server)"
+    )]
+    NotTls { url: String },
     #[error("no answer from {url}{}", after_text(.after))]
     Timeout {
         url: String,
@@ -127,9 +142,11 @@ impl UpstreamError {
     /// The coverage reason for this failure.
     pub fn reason(&self) -> FailureReason {
         match self {
-            UpstreamError::Auth { .. } => FailureReason::Auth,
+            UpstreamError::Auth { .. } | UpstreamError::SavedSecret { .. } => FailureReason::Auth,
             UpstreamError::Unreachable { .. }
             | UpstreamError::Tls { .. }
+            | UpstreamError::PinMismatch { .. }
+            | UpstreamError::NotTls { .. }
             | UpstreamError::InvalidUrl { .. } => FailureReason::Unreachable,
             UpstreamError::Timeout { .. } => FailureReason::Timeout,
             UpstreamError::Status { .. } | UpstreamError::Redirected { .. } => {

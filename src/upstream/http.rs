@@ -9,6 +9,7 @@ use reqwest::header::CONTENT_TYPE;
 
 use super::UpstreamError;
 use super::budget::Budget;
+use super::tls::{self, PinMismatch, Trust};
 
 /// Sent on every request so server operators can tell our traffic apart.
 pub const USER_AGENT: &str = concat!("backup-mcp/", env!("CARGO_PKG_VERSION"));
@@ -24,23 +25,25 @@ pub fn install_crypto_provider() {
     });
 }
 
-/// The client for a server. Servers without their own CA share one client: reqwest keys its
-/// connection pool by host, so each server still gets its own pooled connections, and start-up
-/// with a thousand saved servers does not load the platform's trust store a thousand times.
-pub fn build_client(ca_cert_pem: Option<&str>) -> Result<reqwest::Client, UpstreamError> {
+/// The client for a server. Servers that trust only the platform roots share one client:
+/// reqwest keys its connection pool by host, so each server still gets its own pooled
+/// connections, and start-up with a thousand saved servers does not load the platform's trust
+/// store a thousand times.
+pub fn build_client(trust: Trust<'_>) -> Result<reqwest::Client, UpstreamError> {
     static SHARED: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
-    if ca_cert_pem.is_some() {
-        return new_client(ca_cert_pem);
+    if !trust.is_default() {
+        return new_client(trust);
     }
     if let Some(client) = SHARED.get() {
         return Ok(client.clone());
     }
-    let client = new_client(None)?;
+    let client = new_client(trust)?;
     Ok(SHARED.get_or_init(|| client).clone())
 }
 
-/// A new pooled client: platform roots (honouring `SSL_CERT_FILE`) plus the given CA, if any.
-fn new_client(ca_cert_pem: Option<&str>) -> Result<reqwest::Client, UpstreamError> {
+/// A new pooled client: platform roots (honouring `SSL_CERT_FILE`), or our pinning verifier when
+/// the server has its own CA or pin (see [`super::tls`]).
+fn new_client(trust: Trust<'_>) -> Result<reqwest::Client, UpstreamError> {
     install_crypto_provider();
     let mut builder = reqwest::Client::builder()
         .user_agent(USER_AGENT)
@@ -49,20 +52,15 @@ fn new_client(ca_cert_pem: Option<&str>) -> Result<reqwest::Client, UpstreamErro
         // A redirect is answered, never followed: following one would send a login's password,
         // or a bearer token, to whatever host the redirect names.
         .redirect(reqwest::redirect::Policy::none());
-    if let Some(pem) = ca_cert_pem {
-        let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| {
-            UpstreamError::Tls {
-                url: "(CA certificate)".into(),
-                detail: format!("the saved CA certificate is not valid PEM: {e}"),
-            }
+    if !trust.is_default() {
+        let provider = rustls::crypto::CryptoProvider::get_default()
+            .cloned()
+            .unwrap_or_else(|| std::sync::Arc::new(rustls::crypto::ring::default_provider()));
+        let config = tls::client_config(provider, trust).map_err(|e| UpstreamError::Tls {
+            url: "(saved TLS trust)".into(),
+            detail: e.to_string(),
         })?;
-        if certs.is_empty() {
-            return Err(UpstreamError::Tls {
-                url: "(CA certificate)".into(),
-                detail: "the saved CA certificate file holds no PEM certificate".into(),
-            });
-        }
-        builder = builder.tls_certs_merge(certs);
+        builder = builder.tls_backend_preconfigured(config);
     }
     builder.build().map_err(|e| UpstreamError::Tls {
         url: "(client set-up)".into(),
@@ -270,7 +268,27 @@ pub fn classify(error: reqwest::Error, url: &str) -> UpstreamError {
     if error.is_builder() {
         return UpstreamError::InvalidUrl { url, detail };
     }
+    match rustls_error(&error) {
+        Some(rustls::Error::InvalidCertificate(rustls::CertificateError::Other(other))) => {
+            if let Some(m) = other.0.downcast_ref::<PinMismatch>() {
+                return UpstreamError::PinMismatch {
+                    url,
+                    presented: m.presented.to_string(),
+                    pinned: m.pinned.to_string(),
+                };
+            }
+        }
+        // The first bytes back were not a TLS record: a plain-HTTP server answering ("HTTP/1.1
+        // 400") a TLS hello.
+        Some(rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType)) => {
+            return UpstreamError::NotTls { url };
+        }
+        _ => {}
+    }
     if is_tls_failure(&error) {
+        let detail = rustls_error(&error)
+            .and_then(certificate_problem)
+            .map_or(detail, str::to_owned);
         return UpstreamError::Tls { url, detail };
     }
     if error.is_decode() || error.is_body() {
@@ -280,11 +298,11 @@ pub fn classify(error: reqwest::Error, url: &str) -> UpstreamError {
 }
 
 fn is_tls_failure(error: &reqwest::Error) -> bool {
+    if rustls_error(error).is_some() {
+        return true;
+    }
     let mut source: Option<&(dyn std::error::Error + 'static)> = error.source();
     while let Some(err) = source {
-        if is_rustls_error(err) {
-            return true;
-        }
         let text = err.to_string().to_ascii_lowercase();
         if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
             return true;
@@ -294,18 +312,51 @@ fn is_tls_failure(error: &reqwest::Error) -> bool {
     false
 }
 
+/// What is wrong with the server's certificate, in words rather than rustls' enum names.
+fn certificate_problem(error: &rustls::Error) -> Option<&'static str> {
+    use rustls::CertificateError as C;
+    let rustls::Error::InvalidCertificate(problem) = error else {
+        return None;
+    };
+    Some(match problem {
+        C::UnknownIssuer => {
+            "the server's certificate is signed by a CA this machine does not trust"
+        }
+        C::NotValidForName | C::NotValidForNameContext { .. } => {
+            "the server's certificate is not valid for this host name"
+        }
+        C::Expired | C::ExpiredContext { .. } => "the server's certificate has expired",
+        C::BadSignature => {
+            "the server did not prove it holds the key of the certificate it presented (the connection may be intercepted)"
+        }
+        // webpki's error, seen through rustls' opaque wrapper.
+        C::Other(other) if other.to_string().contains("CaUsedAsEndEntity") => {
+            "the server presents a CA certificate as its own (a self-signed certificate as `openssl req -x509` makes one)"
+        }
+        _ => return None,
+    })
+}
+
+/// The rustls error behind a transport failure, if any.
+fn rustls_error(error: &reqwest::Error) -> Option<&rustls::Error> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = error.source();
+    while let Some(err) = source {
+        if let Some(found) = as_rustls_error(err) {
+            return Some(found);
+        }
+        source = err.source();
+    }
+    None
+}
+
 /// rustls errors reach us wrapped in (possibly nested) `io::Error`s, whose `source()` skips them.
-fn is_rustls_error(err: &(dyn std::error::Error + 'static)) -> bool {
-    if err.downcast_ref::<rustls::Error>().is_some() {
-        return true;
+fn as_rustls_error<'e>(err: &'e (dyn std::error::Error + 'static)) -> Option<&'e rustls::Error> {
+    if let Some(found) = err.downcast_ref::<rustls::Error>() {
+        return Some(found);
     }
-    match err
-        .downcast_ref::<std::io::Error>()
+    err.downcast_ref::<std::io::Error>()
         .and_then(|io| io.get_ref())
-    {
-        Some(inner) => is_rustls_error(inner),
-        None => false,
-    }
+        .and_then(|inner| as_rustls_error(inner))
 }
 
 /// The deepest cause's message: "Connection refused (os error 111)" beats "error sending request".

@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod jwt;
 pub mod novabackup;
+pub mod tls;
 pub mod token;
 
 pub use error::{FailureReason, UpstreamError};

@@ -164,6 +164,13 @@ pub async fn nova_login_double() -> MockServer {
         .respond_with(ResponseTemplate::new(401))
         .mount(&server)
         .await;
+    // The data read of `backup-mcp test` (as `server_health` makes it).
+    Mock::given(method("GET"))
+        .and(path("/managementserver/api/Groups"))
+        .and(header_exists("authorization"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"value": []})))
+        .mount(&server)
+        .await;
     server
 }
 
@@ -266,5 +273,6 @@ pub fn closed_port() -> ClosedPort {
 
 pub mod backrest;
 pub mod mcp;
+pub mod pty;
 pub mod stub;
 pub mod tls;
