@@ -11,9 +11,10 @@ use crate::Failure;
 
 #[derive(clap::Args)]
 pub struct DemoArgs {
-    /// Number of simulated servers (alternating Management Server and Backrest).
-    #[arg(long, default_value_t = 4)]
-    servers: usize,
+    /// Number of simulated servers, at least 1: Management Servers and Backrest servers
+    /// alternate, starting with a Management Server, so both kinds need at least 2.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..))]
+    servers: u32,
     /// Delay added to every simulated data answer, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
@@ -28,8 +29,9 @@ pub async fn run(settings: Settings) -> Result<(), Failure> {
 /// Starts the simulated servers in this process; the user's saved credentials are not touched.
 pub async fn demo(args: DemoArgs, settings: Settings) -> Result<(), Failure> {
     let options = DemoOptions {
-        servers: args.servers,
+        servers: args.servers as usize,
         latency: std::time::Duration::from_millis(args.latency_ms),
+        ..DemoOptions::default()
     };
     let demo = DemoFleet::start(&options)
         .await

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use super::overview::UnitActivity;
 use super::{RunRecord, RunStatus};
 use crate::store::ServerKind;
+use crate::upstream::error::human_bytes;
 use crate::upstream::novabackup::client::Nova;
 use crate::upstream::novabackup::error::NovaError;
 use crate::upstream::novabackup::odata::{Query, STABLE_RUN_ORDER, datetime_literal};
@@ -96,12 +97,41 @@ fn record(row: &Map<String, Value>, tenant_id: Option<String>) -> RunRecord {
         duration_s: elapsed
             .map(|s| s as f64)
             .or_else(|| Some((ended_at? - started_at?).num_milliseconds() as f64 / 1000.0)),
-        message: code.map_or_else(|| "no status".to_owned(), status_label),
+        message: run_message(row, code),
         run_id: int(row, "JobLogId").map(|r| r.to_string()),
         operation_id: None,
         logref: None,
         errors: None,
     }
+}
+
+/// What a history row itself says about a run. The API's rows carry no message, only the status
+/// and the progress counters, so a failed or warning run is described by how far it got (an
+/// immediate failure and one that died halfway need different fixes); the reason is in the run
+/// log, which `with_errors` or `get_job_run_log` reads.
+fn run_message(row: &Map<String, Value>, code: Option<i64>) -> String {
+    let Some(code) = code else {
+        return "no status".to_owned();
+    };
+    let count = |key: &str| int(row, key).filter(|n| *n > 0).unwrap_or(0);
+    let (size, done) = (count("SizeInBytes"), count("BytesFinished"));
+    let (files, files_done) = (count("FilesProcessed"), count("FilesFinished"));
+    let bytes = |n: i64| human_bytes(u64::try_from(n).unwrap_or(0));
+    let what = match code {
+        4 if count("BytesProcessed") == 0 => "failed before any data was backed up".to_owned(),
+        4 => format!(
+            "failed after {} of {} was backed up",
+            bytes(done),
+            bytes(size)
+        ),
+        2 if files > files_done => format!(
+            "completed with warnings: {} of {files} files not backed up",
+            files - files_done
+        ),
+        2 => format!("completed with warnings ({} backed up)", bytes(done)),
+        _ => return status_label(code),
+    };
+    format!("{what}; the reason is in the run log (with_errors, get_job_run_log)")
 }
 
 /// The first error lines of a run's log; none when the log is not available.
