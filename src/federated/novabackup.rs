@@ -134,7 +134,8 @@ fn run_message(row: &Map<String, Value>, code: Option<i64>) -> String {
     format!("{what}; the reason is in the run log (with_errors, get_job_run_log)")
 }
 
-/// The first error lines of a run's log; none when the log is not available.
+/// The first error lines of a run's log (of a run with warnings, its warning lines: they say
+/// what was skipped); none when the log is not available.
 async fn error_lines(nova: &Nova<'_>, run: &RunRecord) -> Result<Vec<String>, NovaError> {
     let Some(run_id) = run.run_id.as_deref().and_then(|r| r.parse().ok()) else {
         return Ok(Vec::new());
@@ -149,7 +150,11 @@ async fn error_lines(nova: &Nova<'_>, run: &RunRecord) -> Result<Vec<String>, No
         tail_count: ERROR_LINES,
         full_max: ERROR_LINES,
     };
-    let report = runlog::read(nova, resolved, LogMode::Errors, cut).await?;
+    let mode = match run.status {
+        RunStatus::Warning => LogMode::Warnings,
+        _ => LogMode::Errors,
+    };
+    let report = runlog::read(nova, resolved, mode, cut).await?;
     Ok(report
         .lines
         .iter()

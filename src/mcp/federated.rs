@@ -34,8 +34,9 @@ pub struct FailingArgs {
     /// Also list runs that completed with warnings (default false).
     #[serde(default)]
     pub include_warnings: bool,
-    /// Add the first error lines of each run (default false). For NovaBACKUP this reads each
-    /// run's log, for the newest 25 runs of each server; Backrest rows carry their errors anyway.
+    /// Add the first error lines of each run (warning lines for runs with warnings; default
+    /// false). For NovaBACKUP this reads each run's log, for the newest 25 runs of each server;
+    /// Backrest rows carry their errors anyway.
     #[serde(default)]
     pub with_errors: bool,
     /// Rows returned in total (default 200, at most 1000).
