@@ -188,7 +188,8 @@ impl Customer {
             hit.then_some(plan)
         };
         let (broken, failed, warned) = if first {
-            (Some(last), Some(0), Some(1))
+            // Its first plan runs every few hours: room for both in the last day.
+            (Some(last), Some(0), Some(0))
         } else {
             (pick(0.3), pick(0.6), pick(0.6))
         };
@@ -202,10 +203,11 @@ impl Customer {
                     Trouble::BrokenFor {
                         days: rng.random_range(8..20),
                     }
-                } else if failed == Some(p) {
-                    Trouble::FailedLastRun
-                } else if warned == Some(p) {
-                    Trouble::WarnedLastRun
+                } else if failed == Some(p) || warned == Some(p) {
+                    Trouble::Recent {
+                        failed: failed == Some(p),
+                        warned: warned == Some(p),
+                    }
                 } else {
                     Trouble::None
                 };

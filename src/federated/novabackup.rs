@@ -242,3 +242,34 @@ fn time(row: &Map<String, Value>, key: &str) -> Option<DateTime<Utc>> {
         .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
         .map(|t| t.with_timezone(&Utc))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(value: Value) -> Map<String, Value> {
+        value.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn messages_say_how_far_a_run_got() {
+        let immediate = row(serde_json::json!({"Status": 4, "BytesProcessed": 0}));
+        assert!(run_message(&immediate, Some(4)).starts_with("failed before any data"));
+        let halfway = row(serde_json::json!({
+            "Status": 4, "SizeInBytes": 4_294_967_296_i64, "BytesProcessed": 4_294_967_296_i64,
+            "BytesFinished": 1_073_741_824
+        }));
+        assert!(run_message(&halfway, Some(4)).starts_with("failed after 1.0 GiB of 4.0 GiB"));
+        let skipped =
+            row(serde_json::json!({"Status": 2, "FilesProcessed": 120, "FilesFinished": 118}));
+        assert!(
+            run_message(&skipped, Some(2))
+                .starts_with("completed with warnings: 2 of 120 files not backed up")
+        );
+        assert_eq!(
+            run_message(&row(serde_json::json!({})), Some(3)),
+            "cancelled"
+        );
+        assert_eq!(run_message(&row(serde_json::json!({})), None), "no status");
+    }
+}

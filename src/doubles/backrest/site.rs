@@ -67,10 +67,9 @@ pub enum Schedule {
 pub enum Trouble {
     /// Only sporadic failures and warnings.
     None,
-    /// Its newest run of the last day failed.
-    FailedLastRun,
-    /// Its newest run of the last day finished with unreadable files.
-    WarnedLastRun,
+    /// Among the runs of the last day: the newest failed (`failed`), and the newest other one
+    /// (or the newest, when it did not fail) finished with unreadable files (`warned`).
+    Recent { failed: bool, warned: bool },
     /// Every run of the last `days` days failed with the same reason: the plan is stale.
     BrokenFor { days: i64 },
 }
@@ -249,16 +248,31 @@ fn plan_events(
         .starts(now_ms, site.days, ids)
         .into_iter()
         .map(|start| (start, duration_ms(bytes, ids)))
-        .filter(|(start, dur)| start + dur < now_ms)
         .collect();
-    let newest_of_day = runs.iter().rposition(|(start, _)| *start >= now_ms - DAY);
+    let done = |i: usize| runs[i].0 + runs[i].1 < now_ms;
+    let of_last_day: Vec<usize> = (0..runs.len())
+        .rev()
+        .filter(|&i| done(i) && runs[i].0 >= now_ms - DAY)
+        .collect();
+    let (fail_at, warn_at) = match plan.trouble {
+        Trouble::Recent { failed, warned } => {
+            let fail_at = of_last_day.first().copied().filter(|_| failed);
+            let skip = usize::from(fail_at.is_some());
+            (fail_at, of_last_day.get(skip).copied().filter(|_| warned))
+        }
+        _ => (None, None),
+    };
     let mut out = Vec::with_capacity(runs.len());
-    for (i, (start, dur)) in runs.into_iter().enumerate() {
-        let last = newest_of_day == Some(i);
+    for (i, &(start, dur)) in runs.iter().enumerate() {
+        if !done(i) {
+            // Still running: Backrest shows it in progress.
+            out.push((start, Event::Running(plan.id.clone())));
+            continue;
+        }
         let outcome = match plan.trouble {
             Trouble::BrokenFor { days } if start >= now_ms - days * DAY => broken_reason.clone(),
-            Trouble::FailedLastRun if last => failure(site, plan, repo, ids),
-            Trouble::WarnedLastRun if last => warning(plan, ids),
+            _ if fail_at == Some(i) => failure(site, plan, repo, ids),
+            _ if warn_at == Some(i) => warning(plan, ids),
             _ => match ids.below(100) {
                 0..3 => failure(site, plan, repo, ids),
                 3..8 => warning(plan, ids),
@@ -380,8 +394,8 @@ impl BackrestDataset {
     /// The Backrest host `site` describes: an off-site and a local repository, its plans with
     /// `days` of runs on their schedules (sizes from the plan's files, durations at 40–220
     /// MB/s, sporadic failures and warnings with real-looking restic errors, the plan's
-    /// [`Trouble`]), weekly prune and check; one backup running now when a plan runs every few
-    /// hours.
+    /// [`Trouble`]), weekly prune and check; runs not finished by `now` in progress, and one
+    /// backup running now when a plan runs every few hours.
     pub fn site(now: DateTime<Utc>, site: &SiteSpec) -> BackrestDataset {
         let mut ids = IdGen::seeded(&format!("{}/{}/{}", site.instance, site.tenant, site.seed));
         let config = config(site, &mut ids);
@@ -406,9 +420,15 @@ impl BackrestDataset {
             });
             history.extend(plan_events(site, plan, &repo, now_ms, &mut ids));
         }
+        let running = |p: &&PlanSpec| {
+            history
+                .iter()
+                .any(|(_, e)| matches!(e, Event::Running(id) if *id == p.id))
+        };
         if let Some(plan) = site
             .plans
             .iter()
+            .filter(|p| !running(p))
             .find(|p| matches!(p.schedule, Schedule::EveryHours(_)))
         {
             history.push((now_ms - 90_000, Event::Running(plan.id.clone())));
@@ -435,5 +455,83 @@ impl BackrestDataset {
             ..BackrestDataset::default()
         };
         replay(skeleton, ids, history)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RECENT: Trouble = Trouble::Recent {
+        failed: true,
+        warned: true,
+    };
+
+    fn spec(instance: &str, trouble: Trouble) -> SiteSpec {
+        SiteSpec {
+            instance: instance.into(),
+            tenant: "acme-dental".into(),
+            offsite: Offsite::B2,
+            plans: vec![PlanSpec {
+                id: "imaging".into(),
+                path: "/srv/imaging".into(),
+                files: vec![SourceFile::new("2025.tar", 40_000_000_000)],
+                schedule: Schedule::EveryHours(6),
+                offsite: true,
+                trouble,
+            }],
+            days: 30,
+            seed: 7,
+        }
+    }
+
+    fn backups(d: &BackrestDataset, since_ms: i64) -> Vec<&crate::doubles::backrest::Operation> {
+        let mut ops: Vec<_> = d
+            .operations
+            .iter()
+            .filter(|o| matches!(o.kind, OpKind::OperationBackup(_)))
+            .filter(|o| o.unix_time_start_ms >= since_ms && !o.status.is_active())
+            .collect();
+        ops.sort_by_key(|o| std::cmp::Reverse(o.unix_time_start_ms));
+        ops
+    }
+
+    #[test]
+    fn sites_are_reproducible_distinct_and_plausible() {
+        let now = Utc::now();
+        let a = BackrestDataset::site(now, &spec("acme-nas01", RECENT));
+        let again = BackrestDataset::site(now, &spec("acme-nas01", RECENT));
+        let other = BackrestDataset::site(now, &spec("blue-nas01", RECENT));
+        assert_eq!(a.operations, again.operations);
+        assert_eq!(a.snapshots, again.snapshots);
+        assert_ne!(a.snapshots, other.snapshots);
+        let done = backups(&a, 0);
+        assert!(done.len() >= 4 * 29, "{}", done.len());
+        assert_eq!(
+            (done[0].status, done[1].status),
+            (OpStatus::Error, OpStatus::Warning)
+        );
+        assert!(
+            done[0]
+                .display_message
+                .contains("\"message_type\":\"exit_error\"")
+        );
+        for op in done.iter().filter(|o| o.status == OpStatus::Success) {
+            let secs = (op.unix_time_end_ms - op.unix_time_start_ms) as f64 / 1000.0;
+            let mb_s = 40_000.0 / secs;
+            assert!((20.0..=250.0).contains(&mb_s), "{mb_s} MB/s");
+        }
+    }
+
+    #[test]
+    fn a_broken_plan_fails_every_run_of_its_days() {
+        let now = Utc::now();
+        let d = BackrestDataset::site(now, &spec("acme-nas01", Trouble::BrokenFor { days: 9 }));
+        let recent = backups(&d, now.timestamp_millis() - 9 * DAY);
+        assert!(recent.len() >= 4 * 8, "{}", recent.len());
+        assert!(recent.iter().all(|o| o.status == OpStatus::Error));
+        let messages: std::collections::BTreeSet<_> =
+            recent.iter().map(|o| &o.display_message).collect();
+        assert_eq!(messages.len(), 1, "one reason: {messages:?}");
     }
 }

@@ -87,11 +87,14 @@ impl Dataset {
             .collect();
         let (mut agents, profiles) = agents(spec, &names, now, &mut rng);
         let runs = runs(spec, &mut agents, &profiles, now, &mut rng);
-        let host = |id: i64| agents.iter().find(|a| a.agent_id == id);
+        let hosts: HashMap<i64, &str> = agents
+            .iter()
+            .map(|a| (a.agent_id, a.machine_name.as_str()))
+            .collect();
         let logs = runs
             .iter()
             .filter_map(|r| {
-                let name = host(r.agent_id).map_or("", |a| a.machine_name.as_str());
+                let name = hosts.get(&r.agent_id).copied().unwrap_or_default();
                 Some((r.job_log_id, incidents::log_of(r, name, &mut rng)?))
             })
             .collect();
