@@ -13,11 +13,20 @@ use crate::Failure;
 pub struct DemoArgs {
     /// Number of simulated servers, at least 1: Management Servers and Backrest servers
     /// alternate, starting with a Management Server, so both kinds need at least 2.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..))]
-    servers: u32,
+    #[arg(long, default_value_t = 4, value_parser = server_count)]
+    servers: usize,
     /// Delay added to every simulated data answer, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
+}
+
+/// `--servers`: a count of at least one (an empty demo fleet would serve nothing).
+fn server_count(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("the demo needs at least one server".to_owned()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 pub async fn run(settings: Settings) -> Result<(), Failure> {
@@ -29,7 +38,7 @@ pub async fn run(settings: Settings) -> Result<(), Failure> {
 /// Starts the simulated servers in this process; the user's saved credentials are not touched.
 pub async fn demo(args: DemoArgs, settings: Settings) -> Result<(), Failure> {
     let options = DemoOptions {
-        servers: args.servers as usize,
+        servers: args.servers,
         latency: std::time::Duration::from_millis(args.latency_ms),
         ..DemoOptions::default()
     };

@@ -241,7 +241,10 @@ fn zero_servers_is_refused_with_a_clear_message() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--servers") && err.contains('0'), "{err}");
+    assert!(
+        err.contains("--servers") && err.contains("at least one server"),
+        "{err}"
+    );
     assert!(out.stdout.is_empty());
 
     let help = std::process::Command::new(env!("CARGO_BIN_EXE_backup-mcp"))
@@ -250,4 +253,26 @@ fn zero_servers_is_refused_with_a_clear_message() {
         .unwrap();
     let help = String::from_utf8_lossy(&help.stdout);
     assert!(help.contains("both kinds need at least 2"), "{help}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_server_is_a_management_server_as_the_help_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let client = demo(1, &dir).await;
+    let info = call_ok(&client, "system_info", json!({})).await;
+    let servers = info["servers"].as_array().unwrap();
+    assert_eq!(servers.len(), 1);
+    assert_eq!(servers[0]["kind"], "novabackup");
+    let failing = call_ok(&client, "list_failing_jobs", json!({})).await;
+    assert!(!items(&failing).is_empty());
+    let groups = call_ok(&client, "list_groups", json!({})).await;
+    let names: BTreeSet<&str> = items(&groups)
+        .iter()
+        .map(|g| text(g, "GroupName"))
+        .collect();
+    assert!(
+        names.contains("Acme Dental") && names.contains("Harbor Clinic"),
+        "{names:?}"
+    );
+    client.cancel().await.ok();
 }

@@ -15,7 +15,7 @@ use crate::doubles::novabackup::{Dataset, GenSpec, InstanceConfig, NovaDouble, S
 use crate::fleet::{Fleet, FleetError, Origin, SecretSource};
 use crate::store::{SecretRef, ServerEntry, ServerKind};
 
-pub use customers::Customer;
+use customers::Customer;
 
 /// The Backrest user every demo Backrest accepts.
 pub const BACKREST_USER: (&str, &str) = ("gateway", "demo backrest password");

@@ -1,6 +1,9 @@
-//! Large, deterministic datasets for truncation, paging and benchmark tests.
+//! Large, deterministic datasets for truncation, paging and benchmark tests, and the demo
+//! fleet's Management Servers (named tenants with named machines).
 //!
-//! The same [`GenSpec`] always yields the same dataset. Ids follow the sample's ranges
+//! The same [`GenSpec`] always yields the same dataset. Runs take as long as their bytes need
+//! (see `incidents`), failed and warning runs have logs with a reason, the last 24 hours always
+//! hold a failure and a warning, and a dataset of four agents or more has a stale one. Ids follow the sample's ranges
 //! (groups 10+, agents 101+, jobs 900+, runs 70000+ or higher), so two instances generated
 //! with different seeds still share ids, as real servers do.
 
