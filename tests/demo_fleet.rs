@@ -135,6 +135,19 @@ async fn check_fleet(servers: usize, min_customers: usize) -> Vec<Value> {
             assert!(text(row, "message").contains("Fatal:"), "{row}");
         }
     }
+    let failed_op = rows
+        .iter()
+        .find(|r| r["server_kind"] == "backrest")
+        .unwrap();
+    let log = call_ok(
+        &client,
+        "get_operation_log",
+        json!({"server_id": failed_op["server_id"], "operation_id": failed_op["operation_id"]}),
+    )
+    .await;
+    let log = text(&log, "text");
+    assert!(log.contains("\nFatal: "), "{log}");
+    assert!(!log.contains("/usr/local/bin/restic"), "{log}");
 
     // Plausible sizes and speeds on both kinds.
     let ops = call_ok(
