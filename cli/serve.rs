@@ -13,12 +13,22 @@ use crate::Failure;
 
 #[derive(clap::Args)]
 pub struct DemoArgs {
-    /// Number of simulated servers (alternating Management Server and Backrest).
-    #[arg(long, default_value_t = 4)]
+    /// Number of simulated servers, at least 1: Management Servers and Backrest servers
+    /// alternate, starting with a Management Server, so both kinds need at least 2.
+    #[arg(long, default_value_t = 4, value_parser = server_count)]
     servers: usize,
     /// Delay added to every simulated data answer, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
+}
+
+/// `--servers`: a count of at least one (an empty demo fleet would serve nothing).
+fn server_count(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("the demo needs at least one server".to_owned()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 pub async fn run(settings: Settings) -> Result<(), Failure> {
@@ -32,6 +42,7 @@ pub async fn demo(args: DemoArgs, settings: Settings) -> Result<(), Failure> {
     let options = DemoOptions {
         servers: args.servers,
         latency: std::time::Duration::from_millis(args.latency_ms),
+        ..DemoOptions::default()
     };
     let demo = DemoFleet::start(&options)
         .await

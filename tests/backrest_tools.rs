@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use backup_mcp::doubles::backrest::OpStatus;
+use backup_mcp::doubles::backrest::{OpKind, OpStatus};
 use common::backrest::*;
 use common::mcp::*;
 use serde_json::{Value, json};
@@ -522,5 +522,59 @@ async fn destructive_tools_forget_one_snapshot_and_restore_under_the_prefix() {
             .all(|l| l["decision"] == "allowed" && l["outcome"] == "ok")
     );
     assert_eq!(lines[0]["reason"], "confirmed by the user");
+    client.cancel().await.ok();
+}
+
+/// Operation logs carry restic's command lines (repository flags, paths) and can carry
+/// environment and URL secrets; `get_operation_log` shows the lines without them, as the
+/// federated rows do.
+#[tokio::test(flavor = "multi_thread")]
+async fn operation_logs_are_scrubbed_like_messages() {
+    const LEAK: &str = "env RESTIC_PASSWORD=acme-repo-pw-77 at rest:https://restic:Hunter2-pw@backup.acme.lan:8000/nas01/\n";
+    let d = double_with("nas01", "acme", |mut c| {
+        for op in &c.dataset.operations {
+            if op.status == OpStatus::Error {
+                let log = c.dataset.logs.get_mut(&op.logref).unwrap();
+                assert!(log.contains("/usr/local/bin/restic backup"), "{log}");
+                log.push_str(LEAK);
+            }
+        }
+        c
+    });
+    let raw = d
+        .state()
+        .operations
+        .iter()
+        .filter(|o| o.status == OpStatus::Error && matches!(o.kind, OpKind::OperationBackup(_)))
+        .count();
+    assert!(raw > 0);
+    let home = Home::new();
+    write_credentials(&home.creds(), &[entry("br-a", &d.base_url(), Some("acme"))]);
+    let client = spawn(&["serve"], &home.env(&[]), &home.log()).await;
+    let failed = call_ok(
+        &client,
+        "get_operations",
+        json!({"status": "error", "type": "backup", "limit": 1000}),
+    )
+    .await;
+    assert_eq!(items(&failed).len(), raw);
+    for op in items(&failed) {
+        for args in [
+            json!({"server_id": "br-a", "operation_id": op["operation_id"]}),
+            json!({"server_id": "br-a", "logref": op["logref"]}),
+        ] {
+            let log = call_ok(&client, "get_operation_log", args).await;
+            let text = log["text"].as_str().unwrap();
+            for gone in ["/usr/local/bin/restic", "acme-repo-pw-77", "Hunter2-pw"] {
+                assert!(!text.contains(gone), "{gone} in {text}");
+            }
+            assert!(
+                text.contains("command: (restic command line hidden)"),
+                "{text}"
+            );
+            assert!(text.contains("RESTIC_PASSWORD=[redacted]"), "{text}");
+            assert!(text.contains("rest:https://***@backup.acme.lan"), "{text}");
+        }
+    }
     client.cancel().await.ok();
 }

@@ -66,7 +66,10 @@ pub async fn backups_since(
     }
 }
 
-/// A backup operation as a federated run.
+/// A backup operation as a federated run. Its `machine` is the operation's `instanceId`: a
+/// Backrest instance runs on the host whose paths its plans back up, and the instance id is on
+/// every operation, failed ones included, while the snapshot's `hostname` exists only once a
+/// backup succeeded (and is the OS name, `vm` in the captures, not the name the MSP gave it).
 pub fn record(op: &Operation, tenant_id: &str, with_errors: bool) -> RunRecord {
     let started_at = datetime(op.unix_time_start_ms.get());
     let ended_at = datetime(op.unix_time_end_ms.get());
@@ -97,8 +100,8 @@ pub fn record(op: &Operation, tenant_id: &str, with_errors: bool) -> RunRecord {
         server_kind: ServerKind::Backrest,
         job: op.plan_id.clone(),
         job_id: Some(op.plan_id.clone()),
-        machine: op.repo_id.clone(),
-        machine_id: Some(op.repo_id.clone()),
+        machine: op.instance_id.clone(),
+        machine_id: Some(op.instance_id.clone()),
         status,
         started_at,
         ended_at,

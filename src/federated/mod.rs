@@ -44,9 +44,9 @@ pub struct RunRecord {
     pub job: String,
     /// Managed job id (NovaBACKUP; null for unmanaged jobs) or plan id (Backrest).
     pub job_id: Option<String>,
-    /// Agent/machine name (NovaBACKUP) or repo id (Backrest).
+    /// Agent/machine name (NovaBACKUP) or the Backrest instance id (the host it runs on).
     pub machine: String,
-    /// Agent id (NovaBACKUP) or repo id (Backrest), for drill-down.
+    /// Agent id (NovaBACKUP) or Backrest instance id, for drill-down.
     pub machine_id: Option<String>,
     pub status: RunStatus,
     pub started_at: Option<DateTime<Utc>>,

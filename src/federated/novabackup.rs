@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use super::overview::UnitActivity;
 use super::{RunRecord, RunStatus};
 use crate::store::ServerKind;
+use crate::upstream::error::human_bytes;
 use crate::upstream::novabackup::client::Nova;
 use crate::upstream::novabackup::error::NovaError;
 use crate::upstream::novabackup::odata::{Query, STABLE_RUN_ORDER, datetime_literal};
@@ -96,7 +97,7 @@ fn record(row: &Map<String, Value>, tenant_id: Option<String>) -> RunRecord {
         duration_s: elapsed
             .map(|s| s as f64)
             .or_else(|| Some((ended_at? - started_at?).num_milliseconds() as f64 / 1000.0)),
-        message: code.map_or_else(|| "no status".to_owned(), status_label),
+        message: run_message(row, code),
         run_id: int(row, "JobLogId").map(|r| r.to_string()),
         operation_id: None,
         logref: None,
@@ -104,7 +105,37 @@ fn record(row: &Map<String, Value>, tenant_id: Option<String>) -> RunRecord {
     }
 }
 
-/// The first error lines of a run's log; none when the log is not available.
+/// What a history row itself says about a run. The API's rows carry no message, only the status
+/// and the progress counters, so a failed or warning run is described by how far it got (an
+/// immediate failure and one that died halfway need different fixes); the reason is in the run
+/// log, which `with_errors` or `get_job_run_log` reads.
+fn run_message(row: &Map<String, Value>, code: Option<i64>) -> String {
+    let Some(code) = code else {
+        return "no status".to_owned();
+    };
+    let count = |key: &str| int(row, key).filter(|n| *n > 0).unwrap_or(0);
+    let (size, done) = (count("SizeInBytes"), count("BytesFinished"));
+    let (files, files_done) = (count("FilesProcessed"), count("FilesFinished"));
+    let bytes = |n: i64| human_bytes(u64::try_from(n).unwrap_or(0));
+    let what = match code {
+        4 if count("BytesProcessed") == 0 => "failed before any data was backed up".to_owned(),
+        4 => format!(
+            "failed after {} of {} was backed up",
+            bytes(done),
+            bytes(size)
+        ),
+        2 if files > files_done => format!(
+            "completed with warnings: {} of {files} files not backed up",
+            files - files_done
+        ),
+        2 => format!("completed with warnings ({} backed up)", bytes(done)),
+        _ => return status_label(code),
+    };
+    format!("{what}; the reason is in the run log (with_errors, get_job_run_log)")
+}
+
+/// The first error lines of a run's log (of a run with warnings, its warning lines: they say
+/// what was skipped); none when the log is not available.
 async fn error_lines(nova: &Nova<'_>, run: &RunRecord) -> Result<Vec<String>, NovaError> {
     let Some(run_id) = run.run_id.as_deref().and_then(|r| r.parse().ok()) else {
         return Ok(Vec::new());
@@ -119,7 +150,11 @@ async fn error_lines(nova: &Nova<'_>, run: &RunRecord) -> Result<Vec<String>, No
         tail_count: ERROR_LINES,
         full_max: ERROR_LINES,
     };
-    let report = runlog::read(nova, resolved, LogMode::Errors, cut).await?;
+    let mode = match run.status {
+        RunStatus::Warning => LogMode::Warnings,
+        _ => LogMode::Errors,
+    };
+    let report = runlog::read(nova, resolved, mode, cut).await?;
     Ok(report
         .lines
         .iter()
@@ -206,4 +241,35 @@ fn time(row: &Map<String, Value>, key: &str) -> Option<DateTime<Utc>> {
         .and_then(Value::as_str)
         .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
         .map(|t| t.with_timezone(&Utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(value: Value) -> Map<String, Value> {
+        value.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn messages_say_how_far_a_run_got() {
+        let immediate = row(serde_json::json!({"Status": 4, "BytesProcessed": 0}));
+        assert!(run_message(&immediate, Some(4)).starts_with("failed before any data"));
+        let halfway = row(serde_json::json!({
+            "Status": 4, "SizeInBytes": 4_294_967_296_i64, "BytesProcessed": 4_294_967_296_i64,
+            "BytesFinished": 1_073_741_824
+        }));
+        assert!(run_message(&halfway, Some(4)).starts_with("failed after 1.0 GiB of 4.0 GiB"));
+        let skipped =
+            row(serde_json::json!({"Status": 2, "FilesProcessed": 120, "FilesFinished": 118}));
+        assert!(
+            run_message(&skipped, Some(2))
+                .starts_with("completed with warnings: 2 of 120 files not backed up")
+        );
+        assert_eq!(
+            run_message(&row(serde_json::json!({})), Some(3)),
+            "cancelled"
+        );
+        assert_eq!(run_message(&row(serde_json::json!({})), None), "no status");
+    }
 }

@@ -34,8 +34,9 @@ pub struct FailingArgs {
     /// Also list runs that completed with warnings (default false).
     #[serde(default)]
     pub include_warnings: bool,
-    /// Add the first error lines of each run (default false). For NovaBACKUP this reads each
-    /// run's log, for the newest 25 runs of each server; Backrest rows carry their errors anyway.
+    /// Add the first error lines of each run (warning lines for runs with warnings; default
+    /// false). For NovaBACKUP this reads each run's log, for the newest 25 runs of each server;
+    /// Backrest rows carry their errors anyway.
     #[serde(default)]
     pub with_errors: bool,
     /// Rows returned in total (default 200, at most 1000).
@@ -79,7 +80,7 @@ pub struct BackupOverview {
 #[tool_router(router = federated_router, vis = "pub(super)")]
 impl Gateway {
     #[tool(
-        description = "Every failed backup run (and, with include_warnings, every run with warnings) in a window across all NovaBACKUP Management Servers and Backrest servers, newest first. One row shape for both kinds: server_id, server_kind, tenant_id, job, machine, status, started_at, ended_at, duration_s, message, and run_id (NovaBACKUP, for get_job_run_log) or operation_id/logref (Backrest). The whole window is read, not a sample. Check _meta: servers that did not answer are listed there.",
+        description = "Every failed backup run (and, with include_warnings, every run with warnings) in a window across all NovaBACKUP Management Servers and Backrest servers, newest first. One row shape for both kinds: server_id, server_kind, tenant_id, job, machine (NovaBACKUP agent, or the Backrest instance: the host it runs on), status, started_at, ended_at, duration_s, message, and run_id (NovaBACKUP, for get_job_run_log) or operation_id/logref (Backrest). The whole window is read, not a sample. Check _meta: servers that did not answer are listed there.",
         annotations(read_only_hint = true, open_world_hint = true)
     )]
     async fn list_failing_jobs(

@@ -125,11 +125,14 @@ pub fn human_duration(d: Duration) -> String {
     }
 }
 
-/// A size as people write it in messages: `30 MiB`, `512 KiB`, `900 bytes`.
+/// A size as people write it in messages: `2.5 GiB`, `30 MiB`, `512 KiB`, `900 bytes`.
 pub fn human_bytes(n: u64) -> String {
     const KIB: u64 = 1024;
     const MIB: u64 = 1024 * 1024;
-    if n >= MIB {
+    const GIB: u64 = 1024 * MIB;
+    if n >= GIB {
+        format!("{:.1} GiB", n as f64 / GIB as f64)
+    } else if n >= MIB {
         format!("{} MiB", (n + MIB / 2) / MIB)
     } else if n >= KIB {
         format!("{} KiB", (n + KIB / 2) / KIB)
@@ -179,6 +182,7 @@ mod tests {
         assert_eq!(human_duration(Duration::from_secs(60)), "1m");
         assert_eq!(human_duration(Duration::from_secs(150)), "2m 30s");
         assert_eq!(human_bytes(30 * 1024 * 1024 + 5), "30 MiB");
+        assert_eq!(human_bytes(5 * 1024 * 1024 * 1024 / 2), "2.5 GiB");
         assert_eq!(human_bytes(900), "900 bytes");
     }
 

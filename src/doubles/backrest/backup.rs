@@ -41,6 +41,9 @@ pub enum BackupOutcome {
     Warning(String),
     /// Failed with a display message.
     Error(String),
+    /// restic exited with `code` after printing `fatal` (its `exit_error` line); Backrest's
+    /// message quotes the command line and restic's JSON output, as the captures show.
+    ResticFailed { code: i32, fatal: String },
     /// Cancelled by a user, with the display message.
     Cancelled(String),
     /// `--dry-run`: a summary, no snapshot.
@@ -65,7 +68,18 @@ impl BackupSpec {
         )
     }
 
-    fn total_bytes(&self) -> i64 {
+    /// Backrest's display message for a restic run that exited with `code` (the captured shape:
+    /// the quoted command line, the exit status and restic's `--json` output).
+    pub fn restic_failure(&self, code: i32, fatal: &str) -> String {
+        let exit = json!({"message_type": "exit_error", "code": code, "message": fatal});
+        format!(
+            "failed to backup: command {:?} failed: exit status {code}\nOutput:\n{exit}\n",
+            self.command_line()
+        )
+    }
+
+    /// Bytes under the plan paths.
+    pub fn total_bytes(&self) -> i64 {
         self.files
             .iter()
             .map(|f| i64::try_from(f.size).unwrap_or(i64::MAX))
@@ -166,6 +180,11 @@ pub fn finish(
         }
     };
     match outcome {
+        BackupOutcome::ResticFailed { code, fatal } => {
+            log(ledger, fatal);
+            let msg = spec.restic_failure(*code, fatal);
+            ledger.finish(id, OpStatus::Error, end_ms, &msg);
+        }
         BackupOutcome::Error(msg) | BackupOutcome::Cancelled(msg) => {
             let status = if matches!(outcome, BackupOutcome::Error(_)) {
                 OpStatus::Error
@@ -199,6 +218,9 @@ pub fn finish(
             let snapshot = new_snapshot(ledger, spec, start_ms + (end_ms - start_ms) / 3, secs);
             let first = snapshot.parent.is_empty();
             let summary = spec.summary(first, false, secs, &snapshot.id).build();
+            if !warning.is_empty() {
+                log(ledger, &format!("error: {warning}"));
+            }
             log(ledger, &format!("snapshot {} saved", snapshot.id));
             let errors = if warning.is_empty() {
                 Value::Null

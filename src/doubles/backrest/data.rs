@@ -1,5 +1,6 @@
 //! Datasets a double serves: [`BackrestDataset::from_fixtures`] reproduces the captured server
-//! (`tests/fixtures/backrest/`); [`BackrestDataset::sample`] builds a plausible MSP instance.
+//! (`tests/fixtures/backrest/`); [`BackrestDataset::sample`] builds a plausible MSP instance with
+//! fixed cases for tests; [`BackrestDataset::site`] builds one customer's host from a spec.
 
 use std::collections::{BTreeMap, BTreeSet};
 

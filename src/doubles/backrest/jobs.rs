@@ -86,6 +86,9 @@ async fn run_backup(
     store.running.remove(&id);
     match outcome {
         BackupOutcome::Error(msg) => Err(RpcError::unknown(msg)),
+        BackupOutcome::ResticFailed { code, fatal } => {
+            Err(RpcError::unknown(spec.restic_failure(code, &fatal)))
+        }
         BackupOutcome::Cancelled(_) => Err(RpcError::unknown(spec.cancel_message())),
         _ => Ok(()),
     }

@@ -33,6 +33,7 @@ mod rpc_write;
 mod sample;
 mod server;
 mod shared;
+mod site;
 mod state;
 mod stream;
 mod wire;
@@ -49,6 +50,7 @@ pub use data::BackrestDataset;
 pub use faults::{FaultHandle, Faults};
 pub use metrics::{AuthScheme, Counters};
 pub use model::{OpKind, OpStatus, Operation, Snapshot, SourceFile};
+pub use site::{Offsite, PlanSpec, Schedule, SiteSpec, Trouble};
 pub use state::{BackrestState, RecordedCall};
 pub use stream::{FLAG_DATA, FLAG_END, parse_frames, push_frame};
 

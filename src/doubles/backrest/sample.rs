@@ -127,11 +127,11 @@ fn sources() -> BTreeMap<String, Vec<SourceFile>> {
     ])
 }
 
-/// One entry of the generated history.
-enum Event {
-    Backup(&'static str, BackupOutcome, i64),
-    Running(&'static str),
-    System(&'static str, OpKind, OpStatus, i64),
+/// One entry of a generated history (plan or repo id, outcome, duration in ms).
+pub(super) enum Event {
+    Backup(String, BackupOutcome, i64),
+    Running(String),
+    System(String, OpKind, OpStatus, i64),
 }
 
 /// The generated history, oldest first, as `(start ms, event)`.
@@ -147,9 +147,10 @@ fn events(ids: &mut IdGen, now_ms: i64) -> Vec<(i64, Event)> {
             1 => BackupOutcome::Warning("lstat /home/bob/.gvfs: permission denied".into()),
             _ => BackupOutcome::Success,
         };
-        let dur = 240_000 + i64::try_from(ids.below(300_000)).unwrap_or(0);
+        // A few MB of home directories: a scan and a small upload.
+        let dur = 8_000 + i64::try_from(ids.below(20_000)).unwrap_or(0);
         if start + dur < now_ms {
-            ev.push((start, Event::Backup("daily-home", outcome, dur)));
+            ev.push((start, Event::Backup("daily-home".into(), outcome, dur)));
         }
     }
     for k in 1..=28 {
@@ -162,20 +163,20 @@ fn events(ids: &mut IdGen, now_ms: i64) -> Vec<(i64, Event)> {
         ev.push((
             start,
             Event::Backup(
-                "db-dumps",
+                "db-dumps".into(),
                 outcome,
-                60_000 + i64::try_from(ids.below(60_000)).unwrap_or(0),
+                20_000 + i64::try_from(ids.below(30_000)).unwrap_or(0),
             ),
         ));
     }
-    ev.push((now_ms - 90_000, Event::Running("db-dumps")));
+    ev.push((now_ms - 90_000, Event::Running("db-dumps".into())));
     let out = |text: &str| json!({"outputLogref": text});
     for week in 0..4 {
         let base = midnight - (6 + 7 * week) * DAY + 4 * HOUR;
         ev.push((
             base,
             Event::System(
-                "b2-offsite",
+                "b2-offsite".into(),
                 OpKind::OperationPrune(out("prune")),
                 OpStatus::Success,
                 420_000,
@@ -184,7 +185,7 @@ fn events(ids: &mut IdGen, now_ms: i64) -> Vec<(i64, Event)> {
         ev.push((
             base + DAY,
             Event::System(
-                "b2-offsite",
+                "b2-offsite".into(),
                 OpKind::OperationCheck(out("check")),
                 OpStatus::Success,
                 900_000,
@@ -194,7 +195,7 @@ fn events(ids: &mut IdGen, now_ms: i64) -> Vec<(i64, Event)> {
     ev.push((
         now_ms - 3 * HOUR,
         Event::System(
-            "b2-offsite",
+            "b2-offsite".into(),
             OpKind::OperationCheck(out("check")),
             OpStatus::Success,
             600_000,
@@ -203,7 +204,7 @@ fn events(ids: &mut IdGen, now_ms: i64) -> Vec<(i64, Event)> {
     ev.push((
         now_ms - 20 * HOUR,
         Event::System(
-            "nas-local",
+            "nas-local".into(),
             OpKind::OperationPrune(out("prune")),
             OpStatus::Success,
             120_000,
@@ -212,7 +213,7 @@ fn events(ids: &mut IdGen, now_ms: i64) -> Vec<(i64, Event)> {
     ev.push((
         now_ms - 10 * HOUR,
         Event::System(
-            "nas-local",
+            "nas-local".into(),
             OpKind::OperationForget(json!({"policy": {"policyKeepLastN": 40}})),
             OpStatus::Success,
             20_000,
@@ -223,7 +224,7 @@ fn events(ids: &mut IdGen, now_ms: i64) -> Vec<(i64, Event)> {
         ev.push((
             midnight - d * DAY + 5 * HOUR,
             Event::System(
-                "nas-local",
+                "nas-local".into(),
                 OpKind::OperationStats(stats),
                 OpStatus::Success,
                 30_000,
@@ -236,18 +237,18 @@ fn events(ids: &mut IdGen, now_ms: i64) -> Vec<(i64, Event)> {
 }
 
 /// Applies one event to the store.
-fn apply(store: &mut Store, start: i64, event: Event) {
+pub(super) fn apply(store: &mut Store, start: i64, event: Event) {
     let instance = store.instance();
     match event {
         Event::Backup(plan, outcome, dur) => {
-            let Some(spec) = store.backup_spec(plan) else {
+            let Some(spec) = store.backup_spec(&plan) else {
                 return;
             };
             let id = backup::start(&mut store.ledger, &spec, start);
             backup::finish(&mut store.ledger, id, &spec, &outcome, start + dur);
         }
         Event::Running(plan) => {
-            let Some(spec) = store.backup_spec(plan) else {
+            let Some(spec) = store.backup_spec(&plan) else {
                 return;
             };
             let id = backup::start(&mut store.ledger, &spec, start);
@@ -257,7 +258,7 @@ fn apply(store: &mut Store, start: i64, event: Event) {
                 .update(id, |op| op.kind = OpKind::OperationBackup(progress));
         }
         Event::System(repo, mut kind, status, dur) => {
-            let Some(key) = store.repo_key(repo) else {
+            let Some(key) = store.repo_key(&repo) else {
                 return;
             };
             if let Value::Object(m) = kind.body_mut()
@@ -298,18 +299,28 @@ impl BackrestDataset {
             data_path: "/var/lib/backrest".into(),
             ..BackrestDataset::default()
         };
-        let mut store = Store::new(skeleton.clone());
-        let now_ms = now.timestamp_millis();
-        for (start, event) in events(&mut ids, now_ms) {
-            apply(&mut store, start, event);
-        }
-        store.ledger.ids = ids;
-        BackrestDataset {
-            operations: store.ledger.operations.values().cloned().collect(),
-            snapshots: store.ledger.snapshots.clone(),
-            logs: store.ledger.logs.clone(),
-            unreadable_logs: BTreeSet::new(),
-            ..skeleton
-        }
+        let history = events(&mut ids, now.timestamp_millis());
+        replay(skeleton, ids, history)
+    }
+}
+
+/// The dataset `skeleton` becomes once `history` (oldest first) happened to it; `ids` go on
+/// generating ids in the running double.
+pub(super) fn replay(
+    skeleton: BackrestDataset,
+    ids: IdGen,
+    history: Vec<(i64, Event)>,
+) -> BackrestDataset {
+    let mut store = Store::new(skeleton.clone());
+    store.ledger.ids = ids;
+    for (start, event) in history {
+        apply(&mut store, start, event);
+    }
+    BackrestDataset {
+        operations: store.ledger.operations.values().cloned().collect(),
+        snapshots: store.ledger.snapshots.clone(),
+        logs: store.ledger.logs.clone(),
+        unreadable_logs: BTreeSet::new(),
+        ..skeleton
     }
 }

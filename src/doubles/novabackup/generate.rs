@@ -1,6 +1,9 @@
-//! Large, deterministic datasets for truncation, paging and benchmark tests.
+//! Large, deterministic datasets for truncation, paging and benchmark tests, and the demo
+//! fleet's Management Servers (named tenants with named machines).
 //!
-//! The same [`GenSpec`] always yields the same dataset. Ids follow the sample's ranges
+//! The same [`GenSpec`] always yields the same dataset. Runs take as long as their bytes need
+//! (see `incidents`), failed and warning runs have logs with a reason, the last 24 hours always
+//! hold a failure and a warning, and a dataset of four agents or more has a stale one. Ids follow the sample's ranges
 //! (groups 10+, agents 101+, jobs 900+, runs 70000+ or higher), so two instances generated
 //! with different seeds still share ids, as real servers do.
 
@@ -11,6 +14,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::dataset::Dataset;
+use super::incidents;
 use super::model::{Agent, CloudStorageAccount, JobHistory, StorageServer, Time, status};
 use super::sample::{
     RunSpec, agent, group, job, local_device, root_group, run, s3_device, sample_users,
@@ -32,6 +36,9 @@ pub struct GenSpec {
     pub days: i64,
     /// Names of the first tenants; the others are `Customer 001`, `Customer 002`, ...
     pub tenant_names: Vec<String>,
+    /// Machine names of the first agents of each tenant (agents go to tenants in turn); the
+    /// others are `<CODE>-PC0001`, ...
+    pub tenant_hosts: Vec<Vec<String>>,
 }
 
 impl Default for GenSpec {
@@ -43,6 +50,7 @@ impl Default for GenSpec {
             runs: 2_000,
             days: 30,
             tenant_names: Vec::new(),
+            tenant_hosts: Vec::new(),
         }
     }
 }
@@ -80,8 +88,19 @@ impl Dataset {
         let csas = (0..tenants)
             .map(|t| csa(t, &names[t], now, &mut rng))
             .collect();
-        let (mut agents, profiles) = agents(spec.agents, &names, now, &mut rng);
+        let (mut agents, profiles) = agents(spec, &names, now, &mut rng);
         let runs = runs(spec, &mut agents, &profiles, now, &mut rng);
+        let hosts: HashMap<i64, &str> = agents
+            .iter()
+            .map(|a| (a.agent_id, a.machine_name.as_str()))
+            .collect();
+        let logs = runs
+            .iter()
+            .filter_map(|r| {
+                let name = hosts.get(&r.agent_id).copied().unwrap_or_default();
+                Some((r.job_log_id, incidents::log_of(r, name, &mut rng)?))
+            })
+            .collect();
         Dataset {
             groups,
             agents,
@@ -101,6 +120,7 @@ impl Dataset {
                 },
             ],
             job_histories: runs,
+            logs,
             users: sample_users(now),
             backup_sources: standard_sources(),
             ..Dataset::default()
@@ -163,28 +183,47 @@ fn csa(t: usize, name: &str, now: Time, rng: &mut StdRng) -> CloudStorageAccount
     }
 }
 
+/// Job definitions agents get, by name and type.
+const JOBS: [(&str, &str); 6] = [
+    ("Nightly backup", "FileBackup"),
+    ("Nightly image", "ImageBackup"),
+    ("File shares to cloud", "FileBackup"),
+    ("SQL dumps to cloud", "FileBackup"),
+    ("User profiles", "FileBackup"),
+    ("Weekly system image", "ImageBackup"),
+];
+
 fn agents(
-    count: usize,
+    spec: &GenSpec,
     names: &[String],
     now: Time,
     rng: &mut StdRng,
 ) -> (Vec<Agent>, Vec<Profile>) {
+    let count = spec.agents;
     let mut agents = Vec::with_capacity(count);
     let mut profiles = Vec::with_capacity(count);
     for i in 0..count {
         let t = i % names.len();
         let group_id = tenant_group(t) + i64::from(t.is_multiple_of(3) && i.is_multiple_of(5));
         let code: String = slug(&names[t]).replace('-', "").chars().take(4).collect();
-        let name = format!("{}-PC{:04}", code.to_uppercase(), i + 1);
+        let name = spec
+            .tenant_hosts
+            .get(t)
+            .and_then(|hosts| hosts.get(i / names.len()))
+            .cloned()
+            .unwrap_or_else(|| format!("{}-PC{:04}", code.to_uppercase(), i + 1));
         let id = 101 + i as i64;
         let ip = format!("10.{}.{}.{}", t % 250, (i / 250) % 250, i % 250 + 1);
         let mut a = agent(id, &guid(rng), &name, &ip, group_id);
         let roll = rng.random_range(0..100);
-        let stale_since = (roll < 6).then(|| now - Duration::days(rng.random_range(8..60)));
+        // Every dataset of a few agents has a stale one, whatever the dice say.
+        let forced_stale = count >= 4 && i == count / 2;
+        let stale_since =
+            (roll < 6 || forced_stale).then(|| now - Duration::days(rng.random_range(8..60)));
         a.connected = stale_since.is_none() && roll >= 9;
         a.last_activity_date =
             Some(stale_since.unwrap_or(now - Duration::minutes(rng.random_range(1..30))));
-        if roll != 50 && roll != 51 {
+        if forced_stale || (roll != 50 && roll != 51) {
             let device_id = 5_001 + 2 * i as i64;
             let legacy = roll == 52;
             let bucket = format!("{}-{}", slug(&names[t]), i + 1);
@@ -201,8 +240,9 @@ fn agents(
                     rng.random_range(0..size),
                 ));
             }
+            let (job_name, job_type) = JOBS[rng.random_range(0..JOBS.len())];
             a.jobs
-                .push(job(Some(900 + i as i64), 1, "Nightly backup", "FileBackup"));
+                .push(job(Some(900 + i as i64), 1, job_name, job_type));
             if rng.random_bool(0.3) {
                 a.jobs
                     .push(job(None, 2, "Local files (agent-defined)", "FileBackup"));
@@ -260,9 +300,12 @@ fn runs(
         };
         let bytes = match status {
             status::FAILED if rng.random_bool(0.5) => 0,
-            _ => rng.random_range(1_i64 << 20..1_i64 << 36),
+            _ => rng.random_range(1_i64 << 28..1_i64 << 37),
         };
-        let seconds = (status != status::RUNNING).then(|| rng.random_range(30..7_200));
+        let seconds = (status != status::RUNNING).then(|| match bytes {
+            0 => rng.random_range(5..180),
+            _ => incidents::seconds_for(bytes, rng),
+        });
         out.push(run(RunSpec {
             id: first_run + k as i64,
             job,
@@ -276,10 +319,42 @@ fn runs(
             newest.insert(a, k);
         }
     }
+    let active_agent = |r: &JobHistory| {
+        let a = agents.iter().position(|x| x.agent_id == r.agent_id);
+        a.is_some_and(|a| profiles[a].stale_since.is_none())
+    };
+    for wanted in [status::FAILED, status::WARNING] {
+        ensure_recent(&mut out, wanted, now, &active_agent);
+    }
+    for r in &mut out {
+        incidents::settle_counters(r, rng);
+    }
     for (a, k) in newest {
         let r = &out[k];
         agents[a].last_backup_date = r.start_date_time;
         agents[a].last_backup_status = Some(r.status);
     }
     out
+}
+
+/// Every generated day has its incidents: unless a run of the last 24 hours already ended with
+/// `wanted`, the newest successful one of an active agent does.
+fn ensure_recent(
+    runs: &mut [JobHistory],
+    wanted: i64,
+    now: Time,
+    active_agent: &dyn Fn(&JobHistory) -> bool,
+) {
+    let day_ago = Some(now - Duration::hours(24));
+    let recent = |r: &JobHistory| r.start_date_time > day_ago;
+    if runs.iter().any(|r| recent(r) && r.status == wanted) {
+        return;
+    }
+    if let Some(r) = runs
+        .iter_mut()
+        .rev()
+        .find(|r| recent(r) && r.status == status::SUCCESS && active_agent(r))
+    {
+        r.status = wanted;
+    }
 }

@@ -21,6 +21,7 @@ mod faults;
 mod generate;
 mod handlers;
 mod http;
+mod incidents;
 mod model;
 mod odata;
 mod routes;

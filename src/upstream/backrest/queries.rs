@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 use super::client::{BackrestClient, Config};
 use super::error::BackrestError;
 use super::rows;
+use super::scrub;
 use super::wire::{OpStatus, Operation};
 use crate::fanout::Row;
 use crate::fleet::Server;
@@ -290,7 +291,7 @@ pub async fn log(
     fields.insert("operation_id".into(), json!(operation_id));
     fields.insert("total_bytes".into(), json!(log.total_bytes));
     fields.insert("truncated".into(), json!(log.truncated));
-    fields.insert("text".into(), json!(log.text));
+    fields.insert("text".into(), json!(scrub::log_text(&log.text)));
     Ok(fields)
 }
 

@@ -2,6 +2,8 @@
 //! small MSP's customers, failing and stale machines of both kinds, so `backup-mcp demo` shows
 //! the whole product without a single real server or saved credential.
 
+mod customers;
+
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -13,26 +15,25 @@ use crate::doubles::novabackup::{Dataset, GenSpec, InstanceConfig, NovaDouble, S
 use crate::fleet::{Fleet, FleetError, Origin, SecretSource};
 use crate::store::{SecretRef, ServerEntry, ServerKind};
 
-/// The MSP's customers, shared by both kinds so a tenant spans NovaBACKUP and Backrest.
-pub const CUSTOMERS: [&str; 6] = [
-    "Acme Dental",
-    "Blue Ridge Law",
-    "Cedar Creek Vet",
-    "Delta Freight",
-    "Evergreen School",
-    "Harbor Clinic",
-];
+use customers::Customer;
 
 /// The Backrest user every demo Backrest accepts.
 pub const BACKREST_USER: (&str, &str) = ("gateway", "demo backrest password");
+/// Customers of each Management Server (all of them on a lone one).
+const CUSTOMERS_PER_NOVA: usize = 3;
+/// Days of history every simulated server has.
+const DAYS: i64 = 30;
 
 /// How big and how slow the demo fleet is.
 #[derive(Debug, Clone)]
 pub struct DemoOptions {
-    /// Number of simulated servers, alternating Management Server and Backrest (at least 1).
+    /// Number of simulated servers, at least 1, alternating Management Server and Backrest
+    /// (starting with a Management Server).
     pub servers: usize,
     /// Added to every data answer of every simulated server.
     pub latency: Duration,
+    /// Seed of every simulated customer's data: the same seed gives the same fleet.
+    pub seed: u64,
 }
 
 impl Default for DemoOptions {
@@ -40,6 +41,7 @@ impl Default for DemoOptions {
         DemoOptions {
             servers: 4,
             latency: Duration::ZERO,
+            seed: 1,
         }
     }
 }
@@ -53,22 +55,37 @@ pub struct DemoFleet {
 }
 
 impl DemoFleet {
-    /// Starts every simulated server (needs a tokio runtime).
+    /// Starts every simulated server (needs a tokio runtime). Management Server `i` holds
+    /// customers `3i..3i+3` (a lone one holds six); Backrest `j` is customer `j`'s NAS, so its
+    /// tenant is the one that customer has on a Management Server.
     pub async fn start(options: &DemoOptions) -> std::io::Result<DemoFleet> {
-        let total = options.servers.max(1);
+        if options.servers == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the demo fleet needs at least one server",
+            ));
+        }
+        let total = options.servers;
         let nova_count = total.div_ceil(2);
         let backrest_count = total - nova_count;
+        let per_nova = if nova_count == 1 {
+            2 * CUSTOMERS_PER_NOVA
+        } else {
+            CUSTOMERS_PER_NOVA
+        };
         let now = Utc::now();
 
         let mut nova_configs = Vec::with_capacity(nova_count);
-        // Each customer's tenant id, from the first Management Server hosting it.
-        let mut tenant_ids: HashMap<&str, String> = HashMap::new();
+        // Each customer's tenant id, from the Management Server hosting it.
+        let mut tenant_ids: HashMap<String, String> = HashMap::new();
         for i in 0..nova_count {
-            let dataset = Dataset::generated(now, &nova_spec(i, nova_count));
-            for name in CUSTOMERS {
-                if let (false, Some(t)) = (tenant_ids.contains_key(name), tenant_of(&dataset, name))
-                {
-                    tenant_ids.insert(name, t);
+            let customers: Vec<Customer> = (i * per_nova..(i + 1) * per_nova)
+                .map(Customer::nth)
+                .collect();
+            let dataset = Dataset::generated(now, &nova_spec(i, &customers, options.seed));
+            for c in &customers {
+                if let Some(t) = tenant_of(&dataset, &c.name) {
+                    tenant_ids.insert(c.name.clone(), t);
                 }
             }
             let mut config = InstanceConfig::with_dataset(&format!("/cmc{i:04}"), dataset);
@@ -91,21 +108,21 @@ impl DemoFleet {
         }
 
         let mut backrest = Vec::with_capacity(backrest_count);
-        for i in 0..backrest_count {
-            let customer = CUSTOMERS[i % CUSTOMERS.len()];
-            let id = format!("{}-nas{:02}", short_name(customer), i / CUSTOMERS.len() + 1);
-            let mut config = BackrestConfig::new(BackrestDataset::sample(now, &id, customer))
-                .with_users(&[BACKREST_USER]);
+        for j in 0..backrest_count {
+            let customer = Customer::nth(j);
+            let site = customer.backrest_site(options.seed, DAYS);
+            let mut config =
+                BackrestConfig::new(BackrestDataset::site(now, &site)).with_users(&[BACKREST_USER]);
             config.basic_auth_cost = Duration::from_millis(20);
             let double = BackrestDouble::start(config)?;
             double.faults().set_latency(options.latency);
             let tenant = tenant_ids
-                .get(customer)
+                .get(&customer.name)
                 .cloned()
-                .unwrap_or_else(|| customer.to_ascii_lowercase().replace(' ', "-"));
+                .unwrap_or_else(|| customer.code.clone());
             entries.push((
                 entry(
-                    &id,
+                    &site.instance,
                     ServerKind::Backrest,
                     double.base_url(),
                     BACKREST_USER.0,
@@ -136,19 +153,18 @@ impl DemoFleet {
     }
 }
 
-/// The first server hosts the first three customers, the next the following three, and so on.
-fn nova_spec(i: usize, count: usize) -> GenSpec {
-    let per_server = if count == 1 { CUSTOMERS.len() } else { 3 };
-    let tenant_names = (0..per_server)
-        .map(|t| CUSTOMERS[(i * per_server + t) % CUSTOMERS.len()].to_owned())
-        .collect();
+/// Management Server `i`: its customers as tenants and their machines as its agents.
+fn nova_spec(i: usize, customers: &[Customer], seed: u64) -> GenSpec {
+    let hosts: Vec<Vec<String>> = customers.iter().map(|c| c.hosts.clone()).collect();
+    let agents = hosts.iter().map(Vec::len).sum::<usize>();
     GenSpec {
-        seed: 1000 + i as u64,
-        tenants: per_server,
-        agents: 6 * per_server,
-        runs: 150 * per_server,
-        days: 30,
-        tenant_names,
+        seed: seed.wrapping_mul(1_000).wrapping_add(i as u64),
+        tenants: customers.len(),
+        agents,
+        runs: 150 * customers.len(),
+        days: DAYS,
+        tenant_names: customers.iter().map(|c| c.name.clone()).collect(),
+        tenant_hosts: hosts,
     }
 }
 
@@ -159,14 +175,6 @@ fn tenant_of(dataset: &Dataset, customer: &str) -> Option<String> {
         .iter()
         .find(|g| g.group_name == customer)
         .and_then(|g| g.tenant_id.clone())
-}
-
-fn short_name(customer: &str) -> String {
-    customer
-        .split_whitespace()
-        .next()
-        .unwrap_or("demo")
-        .to_ascii_lowercase()
 }
 
 fn entry(
