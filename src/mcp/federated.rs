@@ -1,5 +1,6 @@
 //! The federated tools: one question across both kinds of server at once.
 
+use crate::mcp::ids::Id;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
@@ -22,9 +23,9 @@ use crate::window;
 #[derive(Debug, Deserialize, JsonSchema, Default)]
 pub struct FailingArgs {
     /// Only this server (default: every server).
-    pub server_id: Option<String>,
+    pub server_id: Option<Id>,
     /// Only this tenant (customer).
-    pub tenant_id: Option<String>,
+    pub tenant_id: Option<Id>,
     /// novabackup or backrest (default: both).
     pub kind: Option<String>,
     /// Nh, Nd or Nw back from now: 24h (default), 48h, 7d, 2w, 30d.
@@ -52,8 +53,8 @@ pub struct FailingJobs {
 
 #[derive(Debug, Deserialize, JsonSchema, Default)]
 pub struct OverviewArgs {
-    pub server_id: Option<String>,
-    pub tenant_id: Option<String>,
+    pub server_id: Option<Id>,
+    pub tenant_id: Option<Id>,
     /// novabackup or backrest (default: both).
     pub kind: Option<String>,
     /// Window of the failure and warning counts, Nh, Nd or Nw back from now: 24h (default), 7d.
@@ -79,7 +80,7 @@ pub struct BackupOverview {
 #[tool_router(router = federated_router, vis = "pub(super)")]
 impl Gateway {
     #[tool(
-        description = "Every failed backup run (and, with include_warnings, every run with warnings) in a window across all NovaBACKUP Management Servers and Backrest servers, newest first. One row shape for both kinds: server_id, server_kind, tenant_id, job, machine, status, started_at, ended_at, duration_s, message, and run_id (NovaBACKUP, for get_job_run_log) or operation_id/logref (Backrest). The whole window is read, not a sample. Check _meta: servers that did not answer are listed there.",
+        description = "Every failed backup run (and, with include_warnings, every run with warnings) in a window across all NovaBACKUP Management Servers and Backrest servers, newest first. One row shape for both kinds: server_id, server_kind, tenant_id, job, machine, status, started_at, ended_at, duration_s, message, and run_id (NovaBACKUP, for get_job_run_log) or operation_id/logref (Backrest), every id a string. The whole window is read, not a sample. Check _meta: servers that did not answer are listed there.",
         annotations(read_only_hint = true, open_world_hint = true)
     )]
     async fn list_failing_jobs(
@@ -89,7 +90,7 @@ impl Gateway {
         let since = window::start(args.window.as_deref(), args.since.as_deref(), Utc::now())
             .map_err(window_error)?;
         let servers = self.select_for_federation(&args.server_id, &args.tenant_id, &args.kind)?;
-        let plan = self.plan(args.tenant_id.clone());
+        let plan = self.plan(args.tenant_id.clone().map(Id::into_string));
         let limit = fanout::effective_limit(args.limit);
         let errors_for = if args.with_errors { limit } else { 0 };
         let capped = AtomicBool::new(false);
@@ -176,7 +177,7 @@ impl Gateway {
             for report in &mut reports {
                 report
                     .units
-                    .retain(|u| u.tenant_id.as_ref() == Some(tenant));
+                    .retain(|u| u.tenant_id.as_deref() == Some(tenant.as_str()));
             }
         }
         let mut overview = overview::summarize(&reports, stale_before);
@@ -196,8 +197,8 @@ impl Gateway {
     /// The servers a federated question covers (both kinds unless `kind` narrows it).
     fn select_for_federation(
         &self,
-        server_id: &Option<String>,
-        tenant_id: &Option<String>,
+        server_id: &Option<Id>,
+        tenant_id: &Option<Id>,
         kind: &Option<String>,
     ) -> Result<Vec<std::sync::Arc<Server>>, ToolError> {
         let kind = kind

@@ -1,6 +1,7 @@
 //! Orientation tools: what this gateway is, which servers it knows, are they healthy, and
 //! session-only connect/disconnect.
 
+use crate::mcp::ids::Id;
 use std::time::{Duration, Instant};
 
 use rmcp::handler::server::wrapper::{Json, Parameters};
@@ -66,14 +67,14 @@ pub struct ServerList {
 #[derive(Debug, Deserialize, JsonSchema, Default)]
 pub struct HealthArgs {
     /// Check only this server (default: every server).
-    pub server_id: Option<String>,
+    pub server_id: Option<Id>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema, Default)]
 pub struct ConnectArgs {
     /// Id for the new server (default: derived from the URL's host). Naming a saved server that
     /// was disconnected reconnects it.
-    pub server_id: Option<String>,
+    pub server_id: Option<Id>,
     pub label: Option<String>,
     /// novabackup (default) or backrest.
     pub kind: Option<String>,
@@ -83,12 +84,12 @@ pub struct ConnectArgs {
     /// Password; when omitted, BACKUP_MCP_PASSWORD from the server's environment is used.
     pub password: Option<String>,
     /// Tenant of a Backrest server (default: the server id).
-    pub tenant_id: Option<String>,
+    pub tenant_id: Option<Id>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct DisconnectArgs {
-    pub server_id: String,
+    pub server_id: Id,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -227,7 +228,7 @@ impl Gateway {
             .await
             .map_err(|e| ToolError::Refused(format!("connect_server refused: {e}")))?;
         let server_id = match args.server_id {
-            Some(id) => id,
+            Some(id) => id.into_string(),
             None => derive_server_id(&base_url),
         };
         validate_server_id(&server_id)
@@ -253,7 +254,7 @@ impl Gateway {
             kind,
             base_url,
             username,
-            tenant_id: args.tenant_id,
+            tenant_id: args.tenant_id.map(Id::into_string),
             ca_cert_pem: None,
             secret: SecretRef::None,
         };

@@ -9,6 +9,7 @@ mod directory;
 mod history;
 mod storage;
 
+use crate::mcp::ids::Id;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -83,9 +84,9 @@ impl ODataArgs {
 #[derive(Debug, Default, Clone, Deserialize, JsonSchema)]
 pub struct Scope {
     /// Only this server (default: every NovaBACKUP server).
-    pub server_id: Option<String>,
+    pub server_id: Option<Id>,
     /// Only items of this tenant (GUID).
-    pub tenant_id: Option<String>,
+    pub tenant_id: Option<Id>,
     /// Most rows returned over all servers (default 200, max 1000); `_meta.truncated` says when cut.
     pub limit: Option<u32>,
 }
@@ -165,7 +166,7 @@ impl Gateway {
         Fut: Future<Output = Result<Listing, NovaError>> + 'a,
     {
         let servers = self.nova_servers(scope.server_id.as_deref())?;
-        let plan = self.plan(scope.tenant_id.clone());
+        let plan = self.plan(scope.tenant_id.clone().map(Id::into_string));
         let limit = fanout::effective_limit(scope.limit);
         let want = Want {
             rows: limit + 1,

@@ -142,7 +142,11 @@ pub enum GroupBy {
 pub struct UsageGroup {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "present::opt_id_text"
+    )]
+    #[schemars(with = "Option<String>")]
     pub agent_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_name: Option<String>,
@@ -333,11 +337,17 @@ impl CsaTenants {
 pub struct OrphanedDevice {
     pub server_id: String,
     pub tenant_id: Option<String>,
+    #[serde(serialize_with = "present::opt_id_text")]
+    #[schemars(with = "Option<String>")]
     pub agent_id: Option<i64>,
     pub agent_name: Option<String>,
+    #[serde(serialize_with = "present::opt_id_text")]
+    #[schemars(with = "Option<String>")]
     pub device_id: Option<i64>,
     pub device_name: Option<String>,
     pub size_bytes: Option<i64>,
+    #[serde(serialize_with = "present::opt_id_text")]
+    #[schemars(with = "Option<String>")]
     pub cloud_storage_account_id: Option<i64>,
     pub reason: String,
 }
