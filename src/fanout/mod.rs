@@ -117,9 +117,12 @@ where
             .await;
     results.sort_by_key(|(i, _)| *i);
 
-    let mut coverage = Coverage {
-        servers_queried: servers.len(),
-        ..Coverage::default()
+    let mut coverage = match servers.len() {
+        0 => Coverage::nothing_asked(),
+        n => Coverage {
+            servers_queried: n,
+            ..Coverage::default()
+        },
     };
     let mut rows = Vec::new();
     for (i, result) in results {

@@ -1,10 +1,13 @@
 //! The fleet: every saved server plus those connected for this session only.
 //!
 //! Loading never blocks on the network: servers start as `connecting` and log in concurrently in
-//! the background, so the MCP handshake is answered at once. Tool calls pick their servers here.
+//! the background, so the MCP handshake is answered at once. Tool calls pick their servers here,
+//! after [`Fleet::reload_if_changed`] has picked up servers saved or removed with the CLI
+//! (`reload`).
 
 pub mod connection;
 pub mod health;
+pub mod reload;
 pub mod server;
 
 use std::sync::{Arc, RwLock};
@@ -12,6 +15,7 @@ use std::time::{Duration, Instant};
 
 pub use connection::{Connection, Request, SecretSource};
 pub use health::Status;
+pub use reload::{Stamp, StoreWatch};
 pub use server::{Origin, Server, ServerFailure};
 
 use crate::store::{CredentialStore, ServerEntry, ServerKind, StoreError};
@@ -44,12 +48,20 @@ pub struct Selection<'a> {
 #[derive(Default)]
 pub struct Fleet {
     servers: RwLock<Vec<Arc<Server>>>,
+    /// The credentials file the saved servers came from (none for the demo), re-read when it
+    /// changes.
+    watch: Option<StoreWatch>,
 }
 
 impl Fleet {
     /// Builds the fleet from the saved entries; secrets in the keyring are read at first login.
     pub fn from_store(store: &CredentialStore) -> Result<Self, FleetError> {
-        let fleet = Fleet::default();
+        // Stamped before reading: a change made meanwhile is read again at the next call.
+        let stamp = Stamp::of(store.path());
+        let fleet = Fleet {
+            watch: Some(StoreWatch::new(store.clone(), stamp)),
+            ..Fleet::default()
+        };
         for entry in store.load()? {
             let source = SecretSource::Store(store.clone(), Box::new(entry.clone()));
             fleet.insert(entry, Origin::Saved, source)?;
@@ -124,6 +136,30 @@ impl Fleet {
                 _ => true,
             })
             .collect())
+    }
+
+    /// The credentials file the saved servers are read from (`None` for the demo fleet).
+    pub fn credentials_file(&self) -> Option<&std::path::Path> {
+        self.watch.as_ref().map(|w| w.store.path())
+    }
+
+    /// Picks up servers saved or removed with the CLI since the last look (a `stat` when nothing
+    /// changed); servers added or rebuilt log in in the background within `timeout`.
+    pub fn reload_if_changed(&self, timeout: Duration) {
+        let Some(done) = self.watch.as_ref().and_then(|w| w.reload(&self.servers)) else {
+            return;
+        };
+        if done.is_empty() {
+            return;
+        }
+        tracing::info!(added = ?done.added, removed = ?done.removed, rebuilt = ?done.rebuilt, "saved servers changed");
+        for id in done.added.iter().chain(&done.rebuilt) {
+            if let Some(server) = self.get(id) {
+                tokio::spawn(async move {
+                    let _ = server.connect(Instant::now() + timeout).await;
+                });
+            }
+        }
     }
 
     /// Logs every server in, all at once, in the background.

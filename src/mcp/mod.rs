@@ -158,7 +158,8 @@ impl ServerHandler for Gateway {
         .with_instructions(INSTRUCTIONS)
     }
 
-    /// Runs the tool through the router (auditing write calls it refused before the tool ran),
+    /// Picks up servers saved or removed with the CLI since the last call, runs the tool through
+    /// the router (auditing write calls it refused before the tool ran),
     /// sanitizes its answer (secrets, control characters), and records its duration and outcome
     /// when metrics are configured.
     async fn call_tool(
@@ -167,6 +168,7 @@ impl ServerHandler for Gateway {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let started = std::time::Instant::now();
+        self.ctx.fleet.reload_if_changed(self.ctx.settings.timeout);
         let tool = request.name.clone();
         let args = request.arguments.clone();
         let tcc = ToolCallContext::new(self, request, context);

@@ -32,6 +32,8 @@ pub struct SystemInfo {
     pub gates: Gates,
     pub client: ClientView,
     pub servers: Vec<Value>,
+    /// The credentials file the saved servers are read from (null under `backup-mcp demo`).
+    pub credentials_file: Option<String>,
     /// What to do first, when there is something obvious.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_step: Option<String>,
@@ -128,7 +130,7 @@ impl Gateway {
         let info = peer.peer_info();
         let servers: Vec<Value> = self.ctx.fleet.all().iter().map(|s| s.describe()).collect();
         let next_step = servers.is_empty().then(|| {
-            "No servers are saved. In a terminal run `backup-mcp login` for each server then restart the MCP server.".to_owned()
+            "No servers are saved. In a terminal run `backup-mcp login` for each server; the next call sees them (no restart needed).".to_owned()
         });
         Json(SystemInfo {
             product: "backup-mcp".into(),
@@ -155,6 +157,11 @@ impl Gateway {
                 supports_elicitation: supports_forms(&peer),
             },
             servers,
+            credentials_file: self
+                .ctx
+                .fleet
+                .credentials_file()
+                .map(|p| p.display().to_string()),
             next_step,
         })
     }
