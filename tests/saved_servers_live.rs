@@ -68,8 +68,10 @@ async fn no_saved_server_is_not_all_clear() {
         assert_eq!(out["items"], json!([]));
         assert_nothing_asked(&out);
     }
-    let out = call_ok(&client, "get_backup_overview", json!({})).await;
-    assert_nothing_asked(&out);
+    for tool in ["get_backup_overview", "list_tenants"] {
+        let out = call_ok(&client, tool, json!({})).await;
+        assert_nothing_asked(&out);
+    }
     let info = call_ok(&client, "system_info", json!({})).await;
     assert_eq!(
         info["credentials_file"],

@@ -19,6 +19,7 @@ pub use reload::{Stamp, StoreWatch};
 pub use server::{Origin, Server, ServerFailure};
 
 use crate::store::{CredentialStore, ServerEntry, ServerKind, StoreError};
+use crate::tenants::TenantIds;
 
 /// Why a selection of servers could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -42,7 +43,8 @@ pub enum FleetError {
 pub struct Selection<'a> {
     pub kind: Option<ServerKind>,
     pub server_id: Option<&'a str>,
-    pub tenant_id: Option<&'a str>,
+    /// Only Backrest servers of these tenants (NovaBACKUP servers hold many tenants each).
+    pub tenants: Option<&'a TenantIds>,
 }
 
 #[derive(Default)]
@@ -130,9 +132,9 @@ impl Fleet {
             .all()
             .into_iter()
             .filter(|s| selection.kind.is_none_or(|k| s.kind() == k))
-            .filter(|s| match (selection.tenant_id, s.kind()) {
+            .filter(|s| match (selection.tenants, s.kind()) {
                 // A Backrest server belongs to exactly one tenant: skip the others.
-                (Some(t), ServerKind::Backrest) => s.entry.default_tenant() == t,
+                (Some(t), ServerKind::Backrest) => t.admits(Some(s.entry.default_tenant())),
                 _ => true,
             })
             .collect())

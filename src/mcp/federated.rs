@@ -17,6 +17,7 @@ use crate::federated::overview::{self, Overview, ServerActivity};
 use crate::federated::{RunRecord, backrest, newest_first, novabackup};
 use crate::fleet::{Selection, Server, ServerFailure};
 use crate::store::ServerKind;
+use crate::tenants::TenantIds;
 use crate::upstream::novabackup::client::Nova;
 use crate::window;
 
@@ -24,7 +25,7 @@ use crate::window;
 pub struct FailingArgs {
     /// Only this server (default: every server).
     pub server_id: Option<Id>,
-    /// Only this tenant (customer).
+    /// Only this tenant: its id or customer name (list_tenants shows them).
     pub tenant_id: Option<Id>,
     /// novabackup or backrest (default: both).
     pub kind: Option<String>,
@@ -54,6 +55,7 @@ pub struct FailingJobs {
 #[derive(Debug, Deserialize, JsonSchema, Default)]
 pub struct OverviewArgs {
     pub server_id: Option<Id>,
+    /// Only this tenant: its id or customer name.
     pub tenant_id: Option<Id>,
     /// novabackup or backrest (default: both).
     pub kind: Option<String>,
@@ -89,8 +91,9 @@ impl Gateway {
     ) -> Result<Json<FailingJobs>, ToolError> {
         let since = window::start(args.window.as_deref(), args.since.as_deref(), Utc::now())
             .map_err(window_error)?;
-        let servers = self.select_for_federation(&args.server_id, &args.tenant_id, &args.kind)?;
-        let plan = self.plan(args.tenant_id.clone().map(Id::into_string));
+        let tenants = self.tenant_filter(args.tenant_id.as_ref()).await?;
+        let servers = self.select_for_federation(&args.server_id, tenants.as_ref(), &args.kind)?;
+        let plan = self.plan(tenants);
         let limit = fanout::effective_limit(args.limit);
         let errors_for = if args.with_errors { limit } else { 0 };
         let capped = AtomicBool::new(false);
@@ -143,7 +146,8 @@ impl Gateway {
         }
         let stale_before = now - Duration::days(i64::from(stale_days));
         let history_start = since.min(stale_before);
-        let servers = self.select_for_federation(&args.server_id, &args.tenant_id, &args.kind)?;
+        let tenants = self.tenant_filter(args.tenant_id.as_ref()).await?;
+        let servers = self.select_for_federation(&args.server_id, tenants.as_ref(), &args.kind)?;
         let plan = self.plan(None);
         let capped = AtomicBool::new(false);
         let cache = &self.ctx.nova_tenancy;
@@ -173,11 +177,11 @@ impl Gateway {
         .await;
         let (_, mut meta) = gathered.finish(fanout::MAX_LIMIT, None);
         let mut reports: Vec<ServerActivity> = answers.into_iter().map(|(_, r)| r).collect();
-        if let Some(tenant) = &args.tenant_id {
+        if let Some(tenants) = &tenants {
             for report in &mut reports {
                 report
                     .units
-                    .retain(|u| u.tenant_id.as_deref() == Some(tenant.as_str()));
+                    .retain(|u| tenants.admits(u.tenant_id.as_deref()));
             }
         }
         let mut overview = overview::summarize(&reports, stale_before);
@@ -198,7 +202,7 @@ impl Gateway {
     fn select_for_federation(
         &self,
         server_id: &Option<Id>,
-        tenant_id: &Option<Id>,
+        tenants: Option<&TenantIds>,
         kind: &Option<String>,
     ) -> Result<Vec<std::sync::Arc<Server>>, ToolError> {
         let kind = kind
@@ -209,7 +213,7 @@ impl Gateway {
         Ok(self.ctx.fleet.select(&Selection {
             kind,
             server_id: server_id.as_deref(),
-            tenant_id: tenant_id.as_deref(),
+            tenants,
         })?)
     }
 }

@@ -19,10 +19,6 @@ use super::ToolError;
 pub struct Id(String);
 
 impl Id {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     pub fn into_string(self) -> String {
         self.0
     }
@@ -135,7 +131,7 @@ mod tests {
         assert_eq!(a.run_id.number("run_id").unwrap(), 70444);
         assert_eq!(b.server_id.as_deref(), Some("7"));
         let c: Args = serde_json::from_value(json!({"run_id": 70444.0})).unwrap();
-        assert_eq!(c.run_id.as_str(), "70444");
+        assert_eq!(&*c.run_id, "70444");
         assert!(serde_json::from_value::<Args>(json!({"run_id": true})).is_err());
         assert!(serde_json::from_value::<Args>(json!({"run_id": 1.5})).is_err());
     }

@@ -12,6 +12,7 @@ pub mod output;
 mod prompts;
 mod schema;
 mod stdio_guard;
+mod tenants;
 mod untrusted;
 
 use std::borrow::Cow;
@@ -57,7 +58,8 @@ pub struct Gateway {
 
 const INSTRUCTIONS: &str = "backup-mcp answers questions about every Backrest and NovaBACKUP \
 Management Server the technician has saved. List tools fan out over all servers unless given \
-server_id or tenant_id; every item carries server_id and tenant_id. Always read the _meta block: \
+server_id or tenant_id; tenant_id takes a tenant's id or its customer name (list_tenants shows \
+them); every item carries server_id, tenant_id and tenant_name. Always read the _meta block: \
 when partial is true, say which servers did not answer and why before drawing conclusions. Start \
 with system_info or list_servers to see the fleet. Every id argument takes a string or an \
 integer; every id the gateway writes under a snake_case name (run_id, operation_id, agent_id, \
@@ -99,6 +101,7 @@ impl Gateway {
         router += Self::novabackup_router();
         router += Self::backrest_read_router();
         router += Self::federated_router();
+        router += Self::tenants_router();
         if settings.writes_enabled() {
             router += Self::backrest_write_router();
         }
@@ -177,6 +180,7 @@ impl ServerHandler for Gateway {
             .await;
         match &mut response {
             Ok(answer) => {
+                self.name_tenants(answer).await;
                 untrusted::sanitize_response(answer);
                 errors::bound_error_texts(answer);
             }

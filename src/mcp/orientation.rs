@@ -314,14 +314,9 @@ impl Gateway {
 
 impl Gateway {
     /// A fan-out plan from the settings.
-    pub(super) fn plan(&self, tenant_id: Option<String>) -> Plan {
+    pub(super) fn plan(&self, tenants: Option<crate::tenants::TenantIds>) -> Plan {
         let s = &self.ctx.settings;
-        Plan::new(
-            s.timeout,
-            s.server_timeout(),
-            s.fanout_concurrency,
-            tenant_id,
-        )
+        Plan::new(s.timeout, s.server_timeout(), s.fanout_concurrency, tenants)
     }
 
     /// Logs the server in within the call's deadline; a failed new session server is dropped.

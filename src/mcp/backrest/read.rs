@@ -25,13 +25,14 @@ use crate::window;
 pub struct ServersArgs {
     /// Only this Backrest server (default: every Backrest server).
     pub server_id: Option<Id>,
-    /// Only servers of this tenant.
+    /// Only servers of this tenant: its id or customer name.
     pub tenant_id: Option<Id>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema, Default)]
 pub struct SnapshotsArgs {
     pub server_id: Option<Id>,
+    /// Only this tenant: its id or customer name.
     pub tenant_id: Option<Id>,
     /// Only this repo (servers without it contribute nothing).
     pub repo_id: Option<Id>,
@@ -75,6 +76,7 @@ pub struct FilesOutput {
 #[derive(Debug, Deserialize, JsonSchema, Default)]
 pub struct OperationsArgs {
     pub server_id: Option<Id>,
+    /// Only this tenant: its id or customer name.
     pub tenant_id: Option<Id>,
     pub repo_id: Option<Id>,
     pub plan_id: Option<Id>,
@@ -303,9 +305,9 @@ impl Gateway {
         F: Fn(Arc<Server>, Instant) -> Fut,
         Fut: Future<Output = Result<Vec<Row>, BackrestError>>,
     {
-        let selected =
-            self.backrest_servers(servers.server_id.as_deref(), servers.tenant_id.as_deref())?;
-        let plan = self.plan(servers.tenant_id.clone().map(Id::into_string));
+        let tenants = self.tenant_filter(servers.tenant_id.as_ref()).await?;
+        let selected = self.backrest_servers(servers.server_id.as_deref(), tenants.as_ref())?;
+        let plan = self.plan(tenants);
         let op = &op;
         let gathered = fanout::gather(selected, &plan, |s, deadline| async move {
             op(s, deadline).await.map_err(Into::into)

@@ -37,7 +37,7 @@ pub struct GetAgentArgs {
 pub struct AgentListArgs {
     pub server_id: Id,
     pub agent_id: Id,
-    /// Only items of this tenant (GUID).
+    /// Only items of this tenant: its id (GUID) or customer name.
     pub tenant_id: Option<Id>,
     /// Most rows returned (default 200, max 1000).
     pub limit: Option<u32>,

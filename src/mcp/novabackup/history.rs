@@ -43,7 +43,7 @@ pub struct JobHistoryArgs {
 pub struct SummaryArgs {
     /// Only this server (default: every NovaBACKUP server).
     pub server_id: Option<Id>,
-    /// Only runs of this tenant's agents.
+    /// Only runs of this tenant's agents (its id or customer name).
     pub tenant_id: Option<Id>,
     /// Nh, Nd or Nw back from now: 24h (default), 48h, 7d, 30d.
     pub window: Option<String>,
@@ -125,7 +125,8 @@ impl Gateway {
                     .to_ascii_lowercase(),
             ),
         };
-        let tenant = args.tenant_id.as_deref();
+        let tenants = self.tenant_filter(args.tenant_id.as_ref()).await?;
+        let tenant = tenants.as_ref();
         let (parts, meta) = self
             .nova_each(args.server_id.as_deref(), |nova| async move {
                 history::count_runs(&nova, since, tenant).await

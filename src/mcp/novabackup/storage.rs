@@ -27,7 +27,7 @@ const MAX_TOP: usize = 500;
 pub struct StorageUsageArgs {
     /// Only this server (default: every NovaBACKUP server).
     pub server_id: Option<Id>,
-    /// Only devices of this tenant's agents.
+    /// Only devices of this tenant's agents (its id or customer name).
     pub tenant_id: Option<Id>,
     /// agent (default), tenant, device_type or server.
     #[serde(default)]
@@ -44,7 +44,7 @@ pub struct StorageUsageArgs {
 pub struct CsaUsageArgs {
     /// Only this server (default: every NovaBACKUP server).
     pub server_id: Option<Id>,
-    /// Only accounts (and orphaned devices) of this tenant.
+    /// Only accounts (and orphaned devices) of this tenant (its id or customer name).
     pub tenant_id: Option<Id>,
     /// List S3-type devices whose account is missing or unknown (default true).
     #[serde(default = "yes")]
@@ -109,7 +109,8 @@ impl Gateway {
             .top
             .map_or(DEFAULT_TOP, |t| (t as usize).clamp(1, MAX_TOP));
         let (group_by, devices) = (args.group_by, args.include_devices);
-        let tenant = args.tenant_id.as_deref();
+        let tenants = self.tenant_filter(args.tenant_id.as_ref()).await?;
+        let tenant = tenants.as_ref();
         let (parts, meta) = self
             .nova_each(args.server_id.as_deref(), |nova| async move {
                 storage::server_usage(&nova, group_by, tenant, devices).await
@@ -128,7 +129,8 @@ impl Gateway {
         &self,
         Parameters(args): Parameters<CsaUsageArgs>,
     ) -> Result<Json<CsaUsageOutput>, ToolError> {
-        let tenant = args.tenant_id.as_deref();
+        let tenants = self.tenant_filter(args.tenant_id.as_ref()).await?;
+        let tenant = tenants.as_ref();
         let (parts, meta) = self
             .nova_each(args.server_id.as_deref(), |nova| async move {
                 storage::csa_usage(&nova, tenant).await
