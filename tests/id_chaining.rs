@@ -245,6 +245,13 @@ async fn a_bad_id_is_refused_naming_its_parameter() {
     )
     .await;
     assert!(err.contains("operation_id"), "{err}");
+    let err = call_err(
+        c,
+        "get_job_run_log",
+        json!({"server_id": "ms1", "run_id": true}),
+    )
+    .await;
+    assert!(err.contains("run_id (expected string or integer"), "{err}");
 }
 
 #[tokio::test]

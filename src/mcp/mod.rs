@@ -140,6 +140,34 @@ impl Gateway {
     }
 }
 
+impl Gateway {
+    /// rmcp answers arguments that do not deserialize with serde's message, which does not name
+    /// the argument: add the names of those whose type the tool's schema does not allow.
+    fn name_mistyped_arguments(
+        &self,
+        tool: &str,
+        args: Option<&rmcp::model::JsonObject>,
+        response: &mut Result<CallToolResponse, McpError>,
+    ) {
+        let Ok(CallToolResponse::Complete(result)) = response else {
+            return;
+        };
+        let (Some(args), Some(route)) = (args, self.tool_router.map.get(tool)) else {
+            return;
+        };
+        let Some(rmcp::model::ContentBlock::Text(text)) = result.content.first_mut() else {
+            return;
+        };
+        if result.is_error != Some(true) || !text.text.starts_with("failed to deserialize") {
+            return;
+        }
+        let found = schema::mistyped(&route.attr.input_schema, args);
+        if !found.is_empty() {
+            text.text = format!("{}; wrong type: {}", text.text, found.join(", "));
+        }
+    }
+}
+
 /// The MCP session could not start or ended abnormally.
 #[derive(Debug, thiserror::Error)]
 #[error("MCP session failed: {0}")]
@@ -176,8 +204,9 @@ impl ServerHandler for Gateway {
         let args = request.arguments.clone();
         let tcc = ToolCallContext::new(self, request, context);
         let mut response = self
-            .audit_unbegun_writes(&tool, args, self.tool_router.call(tcc))
+            .audit_unbegun_writes(&tool, args.clone(), self.tool_router.call(tcc))
             .await;
+        self.name_mistyped_arguments(&tool, args.as_ref(), &mut response);
         match &mut response {
             Ok(answer) => {
                 self.name_tenants(answer).await;

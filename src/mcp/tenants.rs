@@ -61,6 +61,7 @@ impl Gateway {
     pub(super) async fn directory(&self, ask: Ask) -> (Directory, Coverage) {
         let mut directory = Directory::default();
         let servers = self.ctx.fleet.all();
+        let order: Vec<String> = servers.iter().map(|s| s.id().to_owned()).collect();
         let mut nova = Vec::new();
         for server in servers {
             match server.kind() {
@@ -82,6 +83,7 @@ impl Gateway {
             }
         }
         if nova.is_empty() {
+            directory.order_servers(&order);
             let meta = match self.ctx.fleet.is_empty() {
                 true => Coverage::nothing_asked(),
                 false => Coverage::default(),
@@ -105,6 +107,7 @@ impl Gateway {
         for (server_id, tenancy) in &answers {
             directory.add_novabackup(server_id, tenancy);
         }
+        directory.order_servers(&order);
         let (_, meta) = gathered.finish(fanout::MAX_LIMIT, None);
         (directory, meta)
     }

@@ -85,6 +85,14 @@ impl Directory {
         c.kinds.insert(kind);
     }
 
+    /// Puts every customer's servers in `order` (the fleet's saved order).
+    pub fn order_servers(&mut self, order: &[String]) {
+        let at = |id: &String| order.iter().position(|o| o == id).unwrap_or(usize::MAX);
+        for c in self.customers.values_mut() {
+            c.servers.sort_by_key(at);
+        }
+    }
+
     /// The customer name of a tenant id, when known.
     pub fn name_of(&self, tenant_id: &str) -> Option<&str> {
         self.customers
