@@ -161,3 +161,81 @@ fn keeps(server: &Server, entry: &ServerEntry) -> bool {
     let refused = health.status == Status::Down && health.reason == Some(FailureReason::Auth);
     !(matches!(entry.secret, SecretRef::Keyring) && refused)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::Connection;
+    use crate::store::ServerKind;
+
+    fn entry(id: &str, url: &str) -> ServerEntry {
+        ServerEntry {
+            server_id: id.into(),
+            kind: ServerKind::Backrest,
+            label: id.into(),
+            base_url: url.into(),
+            username: String::new(),
+            tenant_id: None,
+            ca_cert_pem: None,
+            secret: SecretRef::None,
+        }
+    }
+
+    fn server(e: ServerEntry, origin: Origin) -> Arc<Server> {
+        let conn = Connection::new(&e, SecretSource::Known(None));
+        Arc::new(Server::new(e, origin, conn))
+    }
+
+    #[test]
+    fn unchanged_servers_are_kept_and_the_rest_follow_the_file() {
+        let store = CredentialStore::open(Some("/nonexistent/credentials.json".into())).unwrap();
+        let kept = server(entry("kept", "http://a"), Origin::Saved);
+        kept.disconnect();
+        let current = vec![
+            kept.clone(),
+            server(entry("edited", "http://b"), Origin::Saved),
+            server(entry("gone", "http://c"), Origin::Saved),
+            server(entry("mine", "http://d"), Origin::Session),
+        ];
+        let file = vec![
+            entry("new", "http://e"),
+            entry("kept", "http://a"),
+            entry("edited", "http://b2"),
+            entry("mine", "http://f"),
+        ];
+        let (next, done) = reconcile(&current, file, &store);
+        let ids: Vec<&str> = next.iter().map(|s| s.id()).collect();
+        assert_eq!(ids, ["new", "kept", "edited", "mine"]);
+        assert!(Arc::ptr_eq(&next[1], &kept), "kept with its state");
+        assert_eq!(next[1].status(), Status::Disconnected);
+        assert_eq!(next[2].entry.base_url, "http://b2");
+        assert_eq!(
+            next[3].origin,
+            Origin::Session,
+            "a session server keeps its id"
+        );
+        assert_eq!(
+            done,
+            Reconciled {
+                added: vec!["new".into()],
+                removed: vec!["gone".into()],
+                rebuilt: vec!["edited".into()],
+            }
+        );
+    }
+
+    #[test]
+    fn a_stamp_changes_when_the_file_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials.json");
+        let missing = Stamp::of(&path);
+        std::fs::write(&path, "{}").unwrap();
+        let first = Stamp::of(&path);
+        assert_ne!(missing, first);
+        let tmp = dir.path().join("tmp");
+        std::fs::write(&tmp, "{}").unwrap();
+        std::fs::rename(&tmp, &path).unwrap();
+        assert_ne!(first, Stamp::of(&path), "same size and content, new file");
+        assert_eq!(Stamp::of(&path), Stamp::of(&path));
+    }
+}
