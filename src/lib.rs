@@ -18,5 +18,6 @@ pub mod policy;
 pub mod prompts;
 pub mod secrets;
 pub mod store;
+pub mod tenants;
 pub mod upstream;
 pub mod window;

@@ -84,7 +84,13 @@ fn items(out: &Value) -> &Vec<Value> {
 fn ids(out: &Value, key: &str) -> Vec<i64> {
     items(out)
         .iter()
-        .map(|i| i[key].as_i64().unwrap())
+        .map(|i| {
+            // NovaBACKUP keys are integers; the gateway's own ids (run_id) are strings.
+            i[key]
+                .as_i64()
+                .or_else(|| i[key].as_str().and_then(|s| s.parse().ok()))
+                .unwrap()
+        })
         .collect()
 }
 
@@ -344,11 +350,11 @@ async fn storage_accounts_groups_and_users() {
     let orphans = out["orphaned_devices"].as_array().unwrap();
     let mut orphan_ids: Vec<i64> = orphans
         .iter()
-        .map(|o| o["device_id"].as_i64().unwrap())
+        .map(|o| o["device_id"].as_str().unwrap().parse().unwrap())
         .collect();
     orphan_ids.sort();
     assert_eq!(orphan_ids, vec![5003, 5005]);
-    let dangling = orphans.iter().find(|o| o["device_id"] == 5005).unwrap();
+    let dangling = orphans.iter().find(|o| o["device_id"] == "5005").unwrap();
     assert!(
         dangling["reason"].as_str().unwrap().contains("42"),
         "{dangling}"
@@ -485,7 +491,7 @@ async fn job_history_summary_and_run_logs() {
         starts.windows(2).all(|w| w[0] >= w[1]),
         "newest first: {starts:?}"
     );
-    let failed = items(&out).iter().find(|r| r["run_id"] == 70002).unwrap();
+    let failed = items(&out).iter().find(|r| r["run_id"] == "70002").unwrap();
     assert_eq!(failed["StatusLabel"], "failed");
     assert_eq!(failed["tenant_id"], ACME_TENANT);
     assert_eq!(failed["JobLogId"], 70002);
@@ -586,7 +592,7 @@ async fn job_history_summary_and_run_logs() {
         json!({"server_id": "ms1", "job_id": 901, "mode": "errors"}),
     )
     .await;
-    assert_eq!(out["run_id"], 70002);
+    assert_eq!(out["run_id"], "70002");
     assert_eq!(
         out["lines"][0]["Message"],
         "Cloud device authentication failed (403)"
@@ -597,7 +603,7 @@ async fn job_history_summary_and_run_logs() {
         json!({"server_id": "ms1", "job_id": 70003, "mode": "tail", "tail_count": 1}),
     )
     .await;
-    assert_eq!(out["run_id"], 70003);
+    assert_eq!(out["run_id"], "70003");
     assert_eq!(out["lines"].as_array().unwrap().len(), 1);
     assert_eq!(out["truncated"], true);
     let out = call_ok(

@@ -24,15 +24,32 @@ pub struct Coverage {
     pub servers_queried: usize,
     pub servers_succeeded: usize,
     pub servers_failed: usize,
-    /// True when any queried server failed.
+    /// True when the answer may be incomplete: a queried server failed, or no server was asked.
     pub partial: bool,
     pub failures: Vec<CoverageFailure>,
     /// True when rows were cut by the row limit or the size cap.
     pub truncated: bool,
     pub elapsed_ms: u64,
+    /// What the caller must know before trusting the answer (e.g. that no server was asked).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
+/// Said when a call selected no server: an empty answer then means nothing.
+pub const NO_SERVERS: &str = "no server was asked: none is saved, or none matches the filters \
+(server_id, tenant_id, kind). This answer covers nothing. Save servers with `backup-mcp login` in \
+a terminal (they are picked up without a restart); list_servers shows the known ones.";
+
 impl Coverage {
+    /// The coverage of a call that selected no server at all.
+    pub fn nothing_asked() -> Self {
+        Coverage {
+            partial: true,
+            warnings: vec![NO_SERVERS.to_owned()],
+            ..Coverage::default()
+        }
+    }
+
     pub fn record_failure(&mut self, server_id: &str, reason: FailureReason, error: String) {
         self.record(CoverageFailure {
             server_id: server_id.to_owned(),

@@ -22,6 +22,8 @@ pub use coverage::{Coverage, CoverageFailure};
 
 use crate::fleet::server::rfc3339;
 use crate::fleet::{Server, ServerFailure, Status};
+use crate::tenants::TenantIds;
+use crate::tenants::ids::admits;
 use crate::upstream::FailureReason;
 use crate::upstream::error::human_duration;
 
@@ -64,8 +66,8 @@ pub struct Plan {
     /// How long one server may take while others wait for a slot.
     pub server_timeout: Duration,
     pub concurrency: usize,
-    /// Keep only rows of this tenant.
-    pub tenant_id: Option<String>,
+    /// Keep only rows of these tenant ids.
+    pub tenants: Option<TenantIds>,
 }
 
 impl Plan {
@@ -73,14 +75,14 @@ impl Plan {
         budget: Duration,
         server_timeout: Duration,
         concurrency: usize,
-        tenant_id: Option<String>,
+        tenants: Option<TenantIds>,
     ) -> Self {
         Plan {
             deadline: Instant::now() + budget,
             budget,
             server_timeout: server_timeout.min(budget),
             concurrency: concurrency.max(1),
-            tenant_id,
+            tenants,
         }
     }
 }
@@ -117,9 +119,12 @@ where
             .await;
     results.sort_by_key(|(i, _)| *i);
 
-    let mut coverage = Coverage {
-        servers_queried: servers.len(),
-        ..Coverage::default()
+    let mut coverage = match servers.len() {
+        0 => Coverage::nothing_asked(),
+        n => Coverage {
+            servers_queried: n,
+            ..Coverage::default()
+        },
     };
     let mut rows = Vec::new();
     for (i, result) in results {
@@ -130,10 +135,7 @@ where
                 rows.extend(
                     server_rows
                         .into_iter()
-                        .filter(|r| {
-                            plan.tenant_id.is_none()
-                                || r.tenant_id.as_deref() == plan.tenant_id.as_deref()
-                        })
+                        .filter(|r| admits(plan.tenants.as_ref(), r.tenant_id.as_deref()))
                         .map(|r| tag(server.id(), r)),
                 );
             }

@@ -1,11 +1,14 @@
 //! The fleet: every saved server plus those connected for this session only.
 //!
 //! Loading never blocks on the network: servers start as `connecting` and log in concurrently in
-//! the background, so the MCP handshake is answered at once. Tool calls pick their servers here.
+//! the background, so the MCP handshake is answered at once. Tool calls pick their servers here,
+//! after [`Fleet::reload_if_changed`] has picked up servers saved or removed with the CLI
+//! (`reload`).
 
 pub mod connection;
 pub mod health;
 pub mod probe;
+pub mod reload;
 pub mod server;
 
 use std::sync::{Arc, RwLock};
@@ -13,9 +16,11 @@ use std::time::{Duration, Instant};
 
 pub use connection::{Connection, Request, SecretSource};
 pub use health::Status;
+pub use reload::{Stamp, StoreWatch};
 pub use server::{Origin, Server, ServerFailure};
 
 use crate::store::{CredentialStore, ServerEntry, ServerKind, StoreError};
+use crate::tenants::TenantIds;
 
 /// Why a selection of servers could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -39,18 +44,27 @@ pub enum FleetError {
 pub struct Selection<'a> {
     pub kind: Option<ServerKind>,
     pub server_id: Option<&'a str>,
-    pub tenant_id: Option<&'a str>,
+    /// Only Backrest servers of these tenants (NovaBACKUP servers hold many tenants each).
+    pub tenants: Option<&'a TenantIds>,
 }
 
 #[derive(Default)]
 pub struct Fleet {
     servers: RwLock<Vec<Arc<Server>>>,
+    /// The credentials file the saved servers came from (none for the demo), re-read when it
+    /// changes.
+    watch: Option<StoreWatch>,
 }
 
 impl Fleet {
     /// Builds the fleet from the saved entries; secrets in the keyring are read at first login.
     pub fn from_store(store: &CredentialStore) -> Result<Self, FleetError> {
-        let fleet = Fleet::default();
+        // Stamped before reading: a change made meanwhile is read again at the next call.
+        let stamp = Stamp::of(store.path());
+        let fleet = Fleet {
+            watch: Some(StoreWatch::new(store.clone(), stamp)),
+            ..Fleet::default()
+        };
         for entry in store.load()? {
             let source = SecretSource::Store(store.clone(), Box::new(entry.clone()));
             fleet.insert(entry, Origin::Saved, source)?;
@@ -119,12 +133,36 @@ impl Fleet {
             .all()
             .into_iter()
             .filter(|s| selection.kind.is_none_or(|k| s.kind() == k))
-            .filter(|s| match (selection.tenant_id, s.kind()) {
+            .filter(|s| match (selection.tenants, s.kind()) {
                 // A Backrest server belongs to exactly one tenant: skip the others.
-                (Some(t), ServerKind::Backrest) => s.entry.default_tenant() == t,
+                (Some(t), ServerKind::Backrest) => t.admits(Some(s.entry.default_tenant())),
                 _ => true,
             })
             .collect())
+    }
+
+    /// The credentials file the saved servers are read from (`None` for the demo fleet).
+    pub fn credentials_file(&self) -> Option<&std::path::Path> {
+        self.watch.as_ref().map(|w| w.store.path())
+    }
+
+    /// Picks up servers saved or removed with the CLI since the last look (a `stat` when nothing
+    /// changed); servers added or rebuilt log in in the background within `timeout`.
+    pub fn reload_if_changed(&self, timeout: Duration) {
+        let Some(done) = self.watch.as_ref().and_then(|w| w.reload(&self.servers)) else {
+            return;
+        };
+        if done.is_empty() {
+            return;
+        }
+        tracing::info!(added = ?done.added, removed = ?done.removed, rebuilt = ?done.rebuilt, "saved servers changed");
+        for id in done.added.iter().chain(&done.rebuilt) {
+            if let Some(server) = self.get(id) {
+                tokio::spawn(async move {
+                    let _ = server.connect(Instant::now() + timeout).await;
+                });
+            }
+        }
     }
 
     /// Logs every server in, all at once, in the background.

@@ -9,6 +9,8 @@ use crate::fleet::FleetError;
 pub enum ToolError {
     #[error(transparent)]
     Fleet(#[from] FleetError),
+    #[error(transparent)]
+    Tenant(#[from] crate::tenants::TenantError),
     #[error("invalid argument {name}: {why}")]
     InvalidArgument { name: &'static str, why: String },
     #[error("{0}")]

@@ -1,5 +1,6 @@
 //! The federated tools: one question across both kinds of server at once.
 
+use crate::mcp::ids::Id;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
@@ -16,15 +17,16 @@ use crate::federated::overview::{self, Overview, ServerActivity};
 use crate::federated::{RunRecord, backrest, newest_first, novabackup};
 use crate::fleet::{Selection, Server, ServerFailure};
 use crate::store::ServerKind;
+use crate::tenants::TenantIds;
 use crate::upstream::novabackup::client::Nova;
 use crate::window;
 
 #[derive(Debug, Deserialize, JsonSchema, Default)]
 pub struct FailingArgs {
     /// Only this server (default: every server).
-    pub server_id: Option<String>,
-    /// Only this tenant (customer).
-    pub tenant_id: Option<String>,
+    pub server_id: Option<Id>,
+    /// Only this tenant: its id or customer name (list_tenants shows them).
+    pub tenant_id: Option<Id>,
     /// novabackup or backrest (default: both).
     pub kind: Option<String>,
     /// Nh, Nd or Nw back from now: 24h (default), 48h, 7d, 2w, 30d.
@@ -53,8 +55,9 @@ pub struct FailingJobs {
 
 #[derive(Debug, Deserialize, JsonSchema, Default)]
 pub struct OverviewArgs {
-    pub server_id: Option<String>,
-    pub tenant_id: Option<String>,
+    pub server_id: Option<Id>,
+    /// Only this tenant: its id or customer name.
+    pub tenant_id: Option<Id>,
     /// novabackup or backrest (default: both).
     pub kind: Option<String>,
     /// Window of the failure and warning counts, Nh, Nd or Nw back from now: 24h (default), 7d.
@@ -80,7 +83,7 @@ pub struct BackupOverview {
 #[tool_router(router = federated_router, vis = "pub(super)")]
 impl Gateway {
     #[tool(
-        description = "Every failed backup run (and, with include_warnings, every run with warnings) in a window across all NovaBACKUP Management Servers and Backrest servers, newest first. One row shape for both kinds: server_id, server_kind, tenant_id, job, machine (NovaBACKUP agent, or the Backrest instance: the host it runs on), status, started_at, ended_at, duration_s, message, and run_id (NovaBACKUP, for get_job_run_log) or operation_id/logref (Backrest). The whole window is read, not a sample. Check _meta: servers that did not answer are listed there.",
+        description = "Every failed backup run (and, with include_warnings, every run with warnings) in a window across all NovaBACKUP Management Servers and Backrest servers, newest first. One row shape for both kinds: server_id, server_kind, tenant_id, tenant_name, job, machine (NovaBACKUP agent, or the Backrest instance: the host it runs on), status, started_at, ended_at, duration_s, message, and run_id (NovaBACKUP, for get_job_run_log) or operation_id/logref (Backrest), every id a string. The whole window is read, not a sample. Check _meta: servers that did not answer are listed there.",
         annotations(read_only_hint = true, open_world_hint = true)
     )]
     async fn list_failing_jobs(
@@ -89,8 +92,9 @@ impl Gateway {
     ) -> Result<Json<FailingJobs>, ToolError> {
         let since = window::start(args.window.as_deref(), args.since.as_deref(), Utc::now())
             .map_err(window_error)?;
-        let servers = self.select_for_federation(&args.server_id, &args.tenant_id, &args.kind)?;
-        let plan = self.plan(args.tenant_id.clone());
+        let tenants = self.tenant_filter(args.tenant_id.as_ref()).await?;
+        let servers = self.select_for_federation(&args.server_id, tenants.as_ref(), &args.kind)?;
+        let plan = self.plan(tenants);
         let limit = fanout::effective_limit(args.limit);
         let errors_for = if args.with_errors { limit } else { 0 };
         let capped = AtomicBool::new(false);
@@ -143,7 +147,8 @@ impl Gateway {
         }
         let stale_before = now - Duration::days(i64::from(stale_days));
         let history_start = since.min(stale_before);
-        let servers = self.select_for_federation(&args.server_id, &args.tenant_id, &args.kind)?;
+        let tenants = self.tenant_filter(args.tenant_id.as_ref()).await?;
+        let servers = self.select_for_federation(&args.server_id, tenants.as_ref(), &args.kind)?;
         let plan = self.plan(None);
         let capped = AtomicBool::new(false);
         let cache = &self.ctx.nova_tenancy;
@@ -173,11 +178,11 @@ impl Gateway {
         .await;
         let (_, mut meta) = gathered.finish(fanout::MAX_LIMIT, None);
         let mut reports: Vec<ServerActivity> = answers.into_iter().map(|(_, r)| r).collect();
-        if let Some(tenant) = &args.tenant_id {
+        if let Some(tenants) = &tenants {
             for report in &mut reports {
                 report
                     .units
-                    .retain(|u| u.tenant_id.as_ref() == Some(tenant));
+                    .retain(|u| tenants.admits(u.tenant_id.as_deref()));
             }
         }
         let mut overview = overview::summarize(&reports, stale_before);
@@ -197,8 +202,8 @@ impl Gateway {
     /// The servers a federated question covers (both kinds unless `kind` narrows it).
     fn select_for_federation(
         &self,
-        server_id: &Option<String>,
-        tenant_id: &Option<String>,
+        server_id: &Option<Id>,
+        tenants: Option<&TenantIds>,
         kind: &Option<String>,
     ) -> Result<Vec<std::sync::Arc<Server>>, ToolError> {
         let kind = kind
@@ -209,7 +214,7 @@ impl Gateway {
         Ok(self.ctx.fleet.select(&Selection {
             kind,
             server_id: server_id.as_deref(),
-            tenant_id: tenant_id.as_deref(),
+            tenants,
         })?)
     }
 }

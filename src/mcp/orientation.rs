@@ -1,6 +1,7 @@
 //! Orientation tools: what this gateway is, which servers it knows, are they healthy, and
 //! session-only connect/disconnect.
 
+use crate::mcp::ids::Id;
 use std::time::{Duration, Instant};
 
 use rmcp::handler::server::wrapper::{Json, Parameters};
@@ -30,6 +31,8 @@ pub struct SystemInfo {
     pub gates: Gates,
     pub client: ClientView,
     pub servers: Vec<Value>,
+    /// The credentials file the saved servers are read from (null under `backup-mcp demo`).
+    pub credentials_file: Option<String>,
     /// What to do first, when there is something obvious.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_step: Option<String>,
@@ -68,14 +71,14 @@ pub struct ServerList {
 #[derive(Debug, Deserialize, JsonSchema, Default)]
 pub struct HealthArgs {
     /// Check only this server (default: every server).
-    pub server_id: Option<String>,
+    pub server_id: Option<Id>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema, Default)]
 pub struct ConnectArgs {
     /// Id for the new server (default: derived from the URL's host). Naming a saved server that
     /// was disconnected reconnects it.
-    pub server_id: Option<String>,
+    pub server_id: Option<Id>,
     pub label: Option<String>,
     /// novabackup (default) or backrest.
     pub kind: Option<String>,
@@ -85,12 +88,12 @@ pub struct ConnectArgs {
     /// Password; when omitted, BACKUP_MCP_PASSWORD from the server's environment is used.
     pub password: Option<String>,
     /// Tenant of a Backrest server (default: the server id).
-    pub tenant_id: Option<String>,
+    pub tenant_id: Option<Id>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct DisconnectArgs {
-    pub server_id: String,
+    pub server_id: Id,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -129,7 +132,7 @@ impl Gateway {
         let info = peer.peer_info();
         let servers: Vec<Value> = self.ctx.fleet.all().iter().map(|s| s.describe()).collect();
         let next_step = servers.is_empty().then(|| {
-            "No servers are saved. In a terminal run `backup-mcp login` for each server then restart the MCP server.".to_owned()
+            "No servers are saved. In a terminal run `backup-mcp login` for each server; the next call sees them (no restart needed).".to_owned()
         });
         Json(SystemInfo {
             product: "backup-mcp".into(),
@@ -156,6 +159,11 @@ impl Gateway {
                 supports_elicitation: supports_forms(&peer),
             },
             servers,
+            credentials_file: self
+                .ctx
+                .fleet
+                .credentials_file()
+                .map(|p| p.display().to_string()),
             next_step,
             warnings: s
                 .ignored_destructive_gate()
@@ -234,7 +242,7 @@ impl Gateway {
             .await
             .map_err(|e| ToolError::Refused(format!("connect_server refused: {e}")))?;
         let server_id = match args.server_id {
-            Some(id) => id,
+            Some(id) => id.into_string(),
             None => derive_server_id(&base_url),
         };
         validate_server_id(&server_id)
@@ -260,7 +268,7 @@ impl Gateway {
             kind,
             base_url,
             username,
-            tenant_id: args.tenant_id,
+            tenant_id: args.tenant_id.map(Id::into_string),
             ca_cert_pem: None,
             tls_fingerprint: None,
             secret: SecretRef::None,
@@ -314,14 +322,9 @@ impl Gateway {
 
 impl Gateway {
     /// A fan-out plan from the settings.
-    pub(super) fn plan(&self, tenant_id: Option<String>) -> Plan {
+    pub(super) fn plan(&self, tenants: Option<crate::tenants::TenantIds>) -> Plan {
         let s = &self.ctx.settings;
-        Plan::new(
-            s.timeout,
-            s.server_timeout(),
-            s.fanout_concurrency,
-            tenant_id,
-        )
+        Plan::new(s.timeout, s.server_timeout(), s.fanout_concurrency, tenants)
     }
 
     /// Logs the server in within the call's deadline; a failed new session server is dropped.

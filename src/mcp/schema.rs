@@ -24,6 +24,46 @@ pub fn objectify(schema: &mut Map<String, Value>) {
     }
 }
 
+/// The arguments whose JSON type the tool's input schema does not allow, as
+/// `name (expected string or integer, got boolean)`: serde's own message for a wrongly typed
+/// argument does not say which one it was.
+pub fn mistyped(schema: &Map<String, Value>, args: &Map<String, Value>) -> Vec<String> {
+    let Some(Value::Object(props)) = schema.get("properties") else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for (name, value) in args {
+        let allowed: Vec<&str> = match props.get(name).and_then(|p| p.get("type")) {
+            Some(Value::String(t)) => vec![t.as_str()],
+            Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+            _ => continue,
+        };
+        let got = json_type(value);
+        let fits = allowed
+            .iter()
+            .any(|t| *t == got || (*t == "number" && got == "integer"));
+        if !fits {
+            found.push(format!(
+                "{name} (expected {}, got {got})",
+                allowed.join(" or ")
+            ));
+        }
+    }
+    found
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
 fn fix(value: &mut Value) {
     match value {
         Value::Bool(true) => *value = Value::Object(Map::new()),
@@ -36,6 +76,22 @@ fn fix(value: &mut Value) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn mistyped_arguments_are_named() {
+        let schema = json!({"properties": {
+            "run_id": {"type": ["string", "integer", "null"]},
+            "limit": {"type": ["integer", "null"]},
+            "ratio": {"type": "number"},
+            "mode": {"$ref": "#/$defs/Mode"}
+        }});
+        let args = json!({"run_id": true, "limit": 5, "ratio": 3, "mode": 1, "extra": 1});
+        let found = mistyped(schema.as_object().unwrap(), args.as_object().unwrap());
+        assert_eq!(
+            found,
+            ["run_id (expected string or integer or null, got boolean)"]
+        );
+    }
 
     #[test]
     fn true_subschemas_become_empty_objects_and_other_booleans_stay() {

@@ -6,7 +6,19 @@ use serde::{Deserialize, Serialize};
 use crate::upstream::tls::{Fingerprint, Trust};
 
 /// The two kinds of upstream the gateway speaks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ServerKind {
     Backrest,

@@ -3,6 +3,7 @@
 //! they need the confirm token (forget) or a guarded target (restore), and the human's
 //! confirmation when the client can show a form.
 
+use crate::mcp::ids::Id;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{Peer, RoleServer, tool, tool_router};
 use schemars::JsonSchema;
@@ -20,28 +21,28 @@ use crate::upstream::backrest::client::{BackrestClient, RestoreRequest};
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ForgetArgs {
-    pub server_id: String,
-    pub repo_id: String,
-    pub snapshot_id: String,
+    pub server_id: Id,
+    pub repo_id: Id,
+    pub snapshot_id: Id,
     /// The plan that made the snapshot (default: from its plan:<id> tag). A plan that does not
     /// own the snapshot is refused.
-    pub plan_id: Option<String>,
+    pub plan_id: Option<Id>,
     /// Must be exactly FORGET:<snapshot_id>.
     pub confirm: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct RestoreArgs {
-    pub server_id: String,
-    pub repo_id: String,
-    pub snapshot_id: String,
+    pub server_id: Id,
+    pub repo_id: Id,
+    pub snapshot_id: Id,
     /// Directory or file inside the snapshot (default `/`).
     pub path: Option<String>,
     /// New folder on the Backrest host, under the allowed restore prefix; must not exist yet.
     pub target: String,
     /// The plan that made the snapshot (default: from its plan:<id> tag; Backrest needs one). A
     /// plan that does not own the snapshot is refused.
-    pub plan_id: Option<String>,
+    pub plan_id: Option<Id>,
 }
 
 fn id_text(id: Option<i64>) -> Option<String> {

@@ -84,12 +84,12 @@ impl Gateway {
     fn backrest_servers(
         &self,
         server_id: Option<&str>,
-        tenant_id: Option<&str>,
+        tenants: Option<&crate::tenants::TenantIds>,
     ) -> Result<Vec<Arc<Server>>, ToolError> {
         Ok(self.ctx.fleet.select(&Selection {
             kind: Some(ServerKind::Backrest),
             server_id,
-            tenant_id,
+            tenants,
         })?)
     }
 

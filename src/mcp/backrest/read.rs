@@ -1,5 +1,6 @@
 //! Backrest read tools: fan out over every Backrest server (and every repo) unless narrowed.
 
+use crate::mcp::ids::Id;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
@@ -23,29 +24,30 @@ use crate::window;
 #[derive(Debug, Deserialize, JsonSchema, Default)]
 pub struct ServersArgs {
     /// Only this Backrest server (default: every Backrest server).
-    pub server_id: Option<String>,
-    /// Only servers of this tenant.
-    pub tenant_id: Option<String>,
+    pub server_id: Option<Id>,
+    /// Only servers of this tenant: its id or customer name.
+    pub tenant_id: Option<Id>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema, Default)]
 pub struct SnapshotsArgs {
-    pub server_id: Option<String>,
-    pub tenant_id: Option<String>,
+    pub server_id: Option<Id>,
+    /// Only this tenant: its id or customer name.
+    pub tenant_id: Option<Id>,
     /// Only this repo (servers without it contribute nothing).
-    pub repo_id: Option<String>,
+    pub repo_id: Option<Id>,
     /// Only snapshots this plan made.
-    pub plan_id: Option<String>,
+    pub plan_id: Option<Id>,
     /// Rows returned in total, newest first (default 200, at most 1000).
     pub limit: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct FilesArgs {
-    pub server_id: String,
-    pub repo_id: String,
+    pub server_id: Id,
+    pub repo_id: Id,
     /// Full snapshot id (or a prefix of at least 8 characters).
-    pub snapshot_id: String,
+    pub snapshot_id: Id,
     /// Absolute directory inside the snapshot (default `/`).
     pub path: Option<String>,
     /// Entries to skip (for the next page, pass the previous next_offset).
@@ -73,10 +75,11 @@ pub struct FilesOutput {
 
 #[derive(Debug, Deserialize, JsonSchema, Default)]
 pub struct OperationsArgs {
-    pub server_id: Option<String>,
-    pub tenant_id: Option<String>,
-    pub repo_id: Option<String>,
-    pub plan_id: Option<String>,
+    pub server_id: Option<Id>,
+    /// Only this tenant: its id or customer name.
+    pub tenant_id: Option<Id>,
+    pub repo_id: Option<Id>,
+    pub plan_id: Option<Id>,
     /// Comma-separated statuses: pending, in_progress, success, warning, error, user_cancelled,
     /// system_cancelled.
     pub status: Option<String>,
@@ -91,11 +94,11 @@ pub struct OperationsArgs {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct LogArgs {
-    pub server_id: String,
+    pub server_id: Id,
     /// Log ref (t-<uuid> or c-<uuid>) from an operation's logref or output_logref.
-    pub logref: Option<String>,
+    pub logref: Option<Id>,
     /// Or an operation id: its command output when it has one, else its task log.
-    pub operation_id: Option<String>,
+    pub operation_id: Option<Id>,
     /// Bytes of the log's tail to return (default 32768, at most 262144).
     pub max_bytes: Option<u32>,
 }
@@ -138,8 +141,8 @@ impl Gateway {
         Parameters(args): Parameters<SnapshotsArgs>,
     ) -> Result<Json<FanoutOutput>, ToolError> {
         let filter = &SnapshotFilter {
-            repo_id: args.repo_id.clone(),
-            plan_id: args.plan_id.clone(),
+            repo_id: args.repo_id.clone().map(Id::into_string),
+            plan_id: args.plan_id.clone().map(Id::into_string),
         };
         let servers = ServersArgs {
             server_id: args.server_id,
@@ -189,8 +192,8 @@ impl Gateway {
         Ok(Json(FilesOutput {
             server_id: server.id().to_owned(),
             tenant_id: server.entry.default_tenant().to_owned(),
-            repo_id: args.repo_id,
-            snapshot_id: args.snapshot_id,
+            repo_id: args.repo_id.into_string(),
+            snapshot_id: args.snapshot_id.into_string(),
             path: page.path,
             directory: page.directory,
             truncated: page.next_offset.is_some(),
@@ -226,8 +229,8 @@ impl Gateway {
         let now = chrono::Utc::now();
         let limit = fanout::effective_limit(args.limit);
         let filter = OperationFilter {
-            repo_id: args.repo_id,
-            plan_id: args.plan_id,
+            repo_id: args.repo_id.map(Id::into_string),
+            plan_id: args.plan_id.map(Id::into_string),
             statuses: match &args.status {
                 Some(s) => {
                     queries::parse_statuses(s).map_err(|e| ToolError::invalid("status", e))?
@@ -302,9 +305,9 @@ impl Gateway {
         F: Fn(Arc<Server>, Instant) -> Fut,
         Fut: Future<Output = Result<Vec<Row>, BackrestError>>,
     {
-        let selected =
-            self.backrest_servers(servers.server_id.as_deref(), servers.tenant_id.as_deref())?;
-        let plan = self.plan(servers.tenant_id.clone());
+        let tenants = self.tenant_filter(servers.tenant_id.as_ref()).await?;
+        let selected = self.backrest_servers(servers.server_id.as_deref(), tenants.as_ref())?;
+        let plan = self.plan(tenants);
         let op = &op;
         let gathered = fanout::gather(selected, &plan, |s, deadline| async move {
             op(s, deadline).await.map_err(Into::into)

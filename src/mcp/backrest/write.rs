@@ -2,6 +2,7 @@
 //! `policy::WriteSession` (tenant rules, two-phase audit) from its first line, so even a bad
 //! argument is audited, and nothing is sent before the intent line is on disk.
 
+use crate::mcp::ids::Id;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
@@ -17,8 +18,8 @@ use crate::upstream::backrest::wire::OpStatus;
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct BackupArgs {
-    pub server_id: String,
-    pub plan_id: String,
+    pub server_id: Id,
+    pub plan_id: Id,
     /// Simulate only (restic --dry-run): no snapshot is made.
     #[serde(default)]
     pub dry_run: bool,
@@ -26,17 +27,17 @@ pub struct BackupArgs {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct RepoTaskArgs {
-    pub server_id: String,
-    pub repo_id: String,
+    pub server_id: Id,
+    pub repo_id: Id,
     /// prune, check, stats, unlock or index.
     pub task: String,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct CancelArgs {
-    pub server_id: String,
+    pub server_id: Id,
     /// The operation's id on that server (from get_operations).
-    pub operation_id: String,
+    pub operation_id: Id,
 }
 
 fn id_text(id: Option<i64>) -> Option<String> {

@@ -1,5 +1,6 @@
 //! Agents and what hangs off them: devices, jobs, backup sources.
 
+use crate::mcp::ids::Id;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
@@ -25,8 +26,8 @@ pub struct ListAgentsArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetAgentArgs {
     /// Only this server (default: ask every server; ids repeat across servers).
-    pub server_id: Option<String>,
-    pub agent_id: i64,
+    pub server_id: Option<Id>,
+    pub agent_id: Id,
     /// Include the agent's devices and `storage` totals.
     #[serde(default)]
     pub include_devices: bool,
@@ -34,10 +35,10 @@ pub struct GetAgentArgs {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct AgentListArgs {
-    pub server_id: String,
-    pub agent_id: i64,
-    /// Only items of this tenant (GUID).
-    pub tenant_id: Option<String>,
+    pub server_id: Id,
+    pub agent_id: Id,
+    /// Only items of this tenant: its id (GUID) or customer name.
+    pub tenant_id: Option<Id>,
     /// Most rows returned (default 200, max 1000).
     pub limit: Option<u32>,
 }
@@ -61,10 +62,10 @@ pub enum KindArg {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetJobArgs {
-    pub server_id: String,
-    pub agent_id: i64,
+    pub server_id: Id,
+    pub agent_id: Id,
     /// The JobId (managed) or the ScheduleId (unmanaged).
-    pub identifier: i64,
+    pub identifier: Id,
     #[serde(default)]
     pub kind: KindArg,
 }
@@ -115,7 +116,7 @@ impl Gateway {
         &self,
         Parameters(args): Parameters<GetAgentArgs>,
     ) -> Result<Json<FanoutOutput>, ToolError> {
-        let (id, devices) = (args.agent_id, args.include_devices);
+        let (id, devices) = (args.agent_id.number("agent_id")?, args.include_devices);
         let scope = Scope {
             server_id: args.server_id.clone(),
             tenant_id: None,
@@ -176,7 +177,10 @@ impl Gateway {
             KindArg::Managed => JobKind::Managed,
             KindArg::Unmanaged => JobKind::Unmanaged,
         };
-        let (agent, id) = (args.agent_id, args.identifier);
+        let (agent, id) = (
+            args.agent_id.number("agent_id")?,
+            args.identifier.number("identifier")?,
+        );
         let out = self
             .nova_item(&args.server_id, |nova| async move {
                 resources::job(&nova, agent, id, kind).await
@@ -214,7 +218,7 @@ impl Gateway {
         query: Query,
     ) -> Result<Json<FanoutOutput>, ToolError> {
         let scope = args.scope();
-        let (query, agent) = (&query, args.agent_id);
+        let (query, agent) = (&query, args.agent_id.number("agent_id")?);
         let out = self
             .nova_rows(&scope, None, |nova, want| async move {
                 resources::under_agent(&nova, agent, child, query, want).await

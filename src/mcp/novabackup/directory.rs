@@ -1,5 +1,6 @@
 //! The directory: groups (where tenancy lives), the group tree, CMon users.
 
+use crate::mcp::ids::Id;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
@@ -16,13 +17,13 @@ use crate::upstream::novabackup::resources;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ServerArgs {
-    pub server_id: String,
+    pub server_id: Id,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetUserArgs {
-    pub server_id: String,
-    pub user_id: i64,
+    pub server_id: Id,
+    pub user_id: Id,
 }
 
 #[tool_router(router = nova_directory_router, vis = "pub(super)")]
@@ -97,7 +98,7 @@ impl Gateway {
         &self,
         Parameters(args): Parameters<GetUserArgs>,
     ) -> Result<Json<ItemOutput>, ToolError> {
-        let id = args.user_id;
+        let id = args.user_id.number("user_id")?;
         let query = &Query {
             select: Some(USER_FIELDS.join(",")),
             ..Query::default()

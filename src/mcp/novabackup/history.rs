@@ -1,5 +1,6 @@
 //! Job history: runs, a counted summary over a window, and one run's log.
 
+use crate::mcp::ids::Id;
 use chrono::Utc;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
@@ -41,9 +42,9 @@ pub struct JobHistoryArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct SummaryArgs {
     /// Only this server (default: every NovaBACKUP server).
-    pub server_id: Option<String>,
-    /// Only runs of this tenant's agents.
-    pub tenant_id: Option<String>,
+    pub server_id: Option<Id>,
+    /// Only runs of this tenant's agents (its id or customer name).
+    pub tenant_id: Option<Id>,
     /// Nh, Nd or Nw back from now: 24h (default), 48h, 7d, 30d.
     pub window: Option<String>,
     /// Start of the window (instead of window): RFC 3339, or Nh/Nd/Nw.
@@ -52,11 +53,11 @@ pub struct SummaryArgs {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct RunLogArgs {
-    pub server_id: String,
+    pub server_id: Id,
     /// A run_id from list_job_history, or a managed JobId (then that job's newest run).
-    pub job_id: Option<i64>,
+    pub job_id: Option<Id>,
     /// The run's own key (run_id of list_job_history).
-    pub run_id: Option<i64>,
+    pub run_id: Option<Id>,
     /// summary (default), warnings, errors, tail or full.
     #[serde(default)]
     pub mode: LogMode,
@@ -79,7 +80,7 @@ pub struct SummaryOutput {
 #[tool_router(router = nova_history_router, vis = "pub(super)")]
 impl Gateway {
     #[tool(
-        description = "Job runs (history) of NovaBACKUP servers, newest first. Each run has run_id (its own key, for get_job_run_log), StatusLabel (pending, success, warning, cancelled, failed, running, queued; unknown codes raw), server_id and tenant_id through its agent. kind: all, managed, unmanaged. No implicit time window: filter e.g. `StartDateTime gt 2026-11-20T00:00:00Z and Status ne 1`. $top/$skip apply per server; limit caps the total.",
+        description = "Job runs (history) of NovaBACKUP servers, newest first. Each run has run_id (its own key as a string, for get_job_run_log), StatusLabel (pending, success, warning, cancelled, failed, running, queued; unknown codes raw), server_id and tenant_id through its agent. kind: all, managed, unmanaged. No implicit time window: filter e.g. `StartDateTime gt 2026-11-20T00:00:00Z and Status ne 1`. $top/$skip apply per server; limit caps the total.",
         annotations(read_only_hint = true, open_world_hint = true)
     )]
     async fn list_job_history(
@@ -124,7 +125,8 @@ impl Gateway {
                     .to_ascii_lowercase(),
             ),
         };
-        let tenant = args.tenant_id.as_deref();
+        let tenants = self.tenant_filter(args.tenant_id.as_ref()).await?;
+        let tenant = tenants.as_ref();
         let (parts, meta) = self
             .nova_each(args.server_id.as_deref(), |nova| async move {
                 history::count_runs(&nova, since, tenant).await
@@ -143,9 +145,9 @@ impl Gateway {
         &self,
         Parameters(args): Parameters<RunLogArgs>,
     ) -> Result<Json<LogReport>, ToolError> {
-        let key = match (args.run_id, args.job_id) {
-            (Some(run), _) => LogKey::Run(run),
-            (None, Some(job)) => LogKey::RunOrJob(job),
+        let key = match (&args.run_id, &args.job_id) {
+            (Some(run), _) => LogKey::Run(run.number("run_id")?),
+            (None, Some(job)) => LogKey::RunOrJob(job.number("job_id")?),
             (None, None) => {
                 return Err(ToolError::invalid(
                     "run_id",

@@ -9,6 +9,7 @@ mod directory;
 mod history;
 mod storage;
 
+use crate::mcp::ids::Id;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -83,9 +84,9 @@ impl ODataArgs {
 #[derive(Debug, Default, Clone, Deserialize, JsonSchema)]
 pub struct Scope {
     /// Only this server (default: every NovaBACKUP server).
-    pub server_id: Option<String>,
-    /// Only items of this tenant (GUID).
-    pub tenant_id: Option<String>,
+    pub server_id: Option<Id>,
+    /// Only items of this tenant: its id (GUID) or customer name.
+    pub tenant_id: Option<Id>,
     /// Most rows returned over all servers (default 200, max 1000); `_meta.truncated` says when cut.
     pub limit: Option<u32>,
 }
@@ -148,7 +149,7 @@ impl Gateway {
         Ok(self.ctx.fleet.select(&Selection {
             kind: Some(ServerKind::Novabackup),
             server_id,
-            tenant_id: None,
+            tenants: None,
         })?)
     }
 
@@ -161,21 +162,22 @@ impl Gateway {
         op: F,
     ) -> Result<FanoutOutput, ToolError>
     where
-        F: Fn(Nova<'a>, Want<'a>) -> Fut,
+        F: Fn(Nova<'a>, Want) -> Fut,
         Fut: Future<Output = Result<Listing, NovaError>> + 'a,
     {
         let servers = self.nova_servers(scope.server_id.as_deref())?;
-        let plan = self.plan(scope.tenant_id.clone());
+        let tenants = self.tenant_filter(scope.tenant_id.as_ref()).await?;
+        let plan = self.plan(tenants.clone());
         let limit = fanout::effective_limit(scope.limit);
         let want = Want {
             rows: limit + 1,
-            tenant: scope.tenant_id.as_deref(),
+            tenant: tenants,
         };
         let tracker = Tracker::default();
         let cache = &self.ctx.nova_tenancy;
         let gathered = fanout::gather(servers, &plan, |server, deadline| {
             let id = server.id().to_owned();
-            let work = op(Nova::new(server, deadline, cache), want);
+            let work = op(Nova::new(server, deadline, cache), want.clone());
             let tracker = &tracker;
             async move {
                 let listing = tracker.settle(&id, work.await)?;

@@ -1,5 +1,6 @@
 //! Storage: usage summaries, cloud storage accounts, storage servers.
 
+use crate::mcp::ids::Id;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
@@ -25,9 +26,9 @@ const MAX_TOP: usize = 500;
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct StorageUsageArgs {
     /// Only this server (default: every NovaBACKUP server).
-    pub server_id: Option<String>,
-    /// Only devices of this tenant's agents.
-    pub tenant_id: Option<String>,
+    pub server_id: Option<Id>,
+    /// Only devices of this tenant's agents (its id or customer name).
+    pub tenant_id: Option<Id>,
     /// agent (default), tenant, device_type or server.
     #[serde(default)]
     pub group_by: GroupBy,
@@ -42,9 +43,9 @@ pub struct StorageUsageArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CsaUsageArgs {
     /// Only this server (default: every NovaBACKUP server).
-    pub server_id: Option<String>,
-    /// Only accounts (and orphaned devices) of this tenant.
-    pub tenant_id: Option<String>,
+    pub server_id: Option<Id>,
+    /// Only accounts (and orphaned devices) of this tenant (its id or customer name).
+    pub tenant_id: Option<Id>,
     /// List S3-type devices whose account is missing or unknown (default true).
     #[serde(default = "yes")]
     pub include_orphaned_devices: bool,
@@ -64,14 +65,14 @@ pub struct ListArgs {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetCsaArgs {
-    pub server_id: String,
-    pub cloud_storage_account_id: i64,
+    pub server_id: Id,
+    pub cloud_storage_account_id: Id,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetStorageServerArgs {
-    pub server_id: String,
-    pub storage_server_id: i64,
+    pub server_id: Id,
+    pub storage_server_id: Id,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -108,7 +109,8 @@ impl Gateway {
             .top
             .map_or(DEFAULT_TOP, |t| (t as usize).clamp(1, MAX_TOP));
         let (group_by, devices) = (args.group_by, args.include_devices);
-        let tenant = args.tenant_id.as_deref();
+        let tenants = self.tenant_filter(args.tenant_id.as_ref()).await?;
+        let tenant = tenants.as_ref();
         let (parts, meta) = self
             .nova_each(args.server_id.as_deref(), |nova| async move {
                 storage::server_usage(&nova, group_by, tenant, devices).await
@@ -127,7 +129,8 @@ impl Gateway {
         &self,
         Parameters(args): Parameters<CsaUsageArgs>,
     ) -> Result<Json<CsaUsageOutput>, ToolError> {
-        let tenant = args.tenant_id.as_deref();
+        let tenants = self.tenant_filter(args.tenant_id.as_ref()).await?;
+        let tenant = tenants.as_ref();
         let (parts, meta) = self
             .nova_each(args.server_id.as_deref(), |nova| async move {
                 storage::csa_usage(&nova, tenant).await
@@ -183,7 +186,9 @@ impl Gateway {
         &self,
         Parameters(args): Parameters<GetCsaArgs>,
     ) -> Result<Json<ItemOutput>, ToolError> {
-        let id = args.cloud_storage_account_id;
+        let id = args
+            .cloud_storage_account_id
+            .number("cloud_storage_account_id")?;
         let out = self
             .nova_item(&args.server_id, |nova| async move {
                 resources::cloud_storage_account(&nova, id).await
@@ -220,7 +225,7 @@ impl Gateway {
         &self,
         Parameters(args): Parameters<GetStorageServerArgs>,
     ) -> Result<Json<ItemOutput>, ToolError> {
-        let id = args.storage_server_id;
+        let id = args.storage_server_id.number("storage_server_id")?;
         let out = self
             .nova_item(&args.server_id, |nova| async move {
                 resources::by_key(

@@ -4,6 +4,7 @@
 //! the window costs the same memory as one with ten. Reading stops at the scan cap
 //! ([`super::client::MAX_SCAN_ROWS`]) with `truncated` set.
 
+use crate::tenants::TenantIds;
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -80,7 +81,7 @@ pub struct HistorySummary {
 pub async fn count_runs(
     nova: &Nova<'_>,
     since: DateTime<Utc>,
-    tenant: Option<&str>,
+    tenant: Option<&TenantIds>,
 ) -> Result<ServerCounts, NovaError> {
     let tenancy = nova.tenancy().await?;
     let query = Query {
@@ -98,7 +99,7 @@ pub async fn count_runs(
         .scan("JobHistories", &query, |run| {
             let agent = int(&run, "AgentId");
             let run_tenant = agent.and_then(|a| tenancy.of_agent(a));
-            if tenant.is_some() && run_tenant.as_deref() != tenant {
+            if !crate::tenants::ids::admits(tenant, run_tenant.as_deref()) {
                 return true;
             }
             let code = int(&run, "Status");

@@ -88,10 +88,28 @@ pub fn agent(map: Map<String, Value>, tenancy: &Tenancy) -> Row {
     row(tenant, map)
 }
 
-/// A job run: `run_id` (its `JobLogId`), `StatusLabel`, tenant through its agent.
+/// Writes an integer key as a string: every id the gateway writes under its own snake_case
+/// name (`run_id`, `agent_id`, ...) is a string, whatever its type upstream.
+pub fn id_text<S: serde::Serializer>(id: &i64, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(id)
+}
+
+/// [`id_text`] for an optional key (`null` stays `null`).
+pub fn opt_id_text<S: serde::Serializer>(
+    id: &Option<i64>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match id {
+        Some(id) => serializer.collect_str(id),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// A job run: `run_id` (its `JobLogId` as a string, like every id the gateway writes),
+/// `StatusLabel`, tenant through its agent.
 pub fn run(mut map: Map<String, Value>, tenancy: &Tenancy) -> Row {
     let tenant = int(&map, "AgentId").and_then(|a| tenancy.of_agent(a));
-    let run_id = map.get("JobLogId").cloned().unwrap_or(Value::Null);
+    let run_id = int(&map, "JobLogId").map_or(Value::Null, |id| Value::String(id.to_string()));
     map.insert("run_id".into(), run_id);
     label_status(&mut map, "Status");
     row(tenant, map)
@@ -173,7 +191,7 @@ mod tests {
                 .clone(),
             &t,
         );
-        assert_eq!(r.fields["run_id"], 70002);
+        assert_eq!(r.fields["run_id"], "70002");
         let u = user(
             json!({"UserId": 1, "PasswordHash": "x"})
                 .as_object()

@@ -1,6 +1,7 @@
 //! The data behind the list and get tools: each function asks one server and returns rows
 //! that are already attributed to a tenant and presented (keys masked, statuses labelled).
 
+use crate::tenants::TenantIds;
 use serde_json::{Map, Value};
 
 use super::client::Nova;
@@ -18,12 +19,12 @@ pub struct Listing {
 }
 
 /// What a list call wants from each server.
-#[derive(Debug, Clone, Copy)]
-pub struct Want<'a> {
+#[derive(Debug, Clone)]
+pub struct Want {
     /// Stop after this many kept rows (the gateway's `limit` + 1, to detect truncation).
     pub rows: usize,
-    /// Keep only rows of this tenant.
-    pub tenant: Option<&'a str>,
+    /// Keep only rows of these tenant ids.
+    pub tenant: Option<TenantIds>,
 }
 
 /// The `$expand` that brings an agent's tenant along.
@@ -34,14 +35,14 @@ pub async fn list(
     nova: &Nova<'_>,
     resource: &str,
     query: &Query,
-    want: Want<'_>,
+    want: Want,
     shape: impl Fn(Map<String, Value>) -> Row,
 ) -> Result<Listing, NovaError> {
     let mut rows = Vec::new();
     let end = nova
         .scan(resource, query, |map| {
             let row = shape(map);
-            if want.tenant.is_none() || row.tenant_id.as_deref() == want.tenant {
+            if crate::tenants::ids::admits(want.tenant.as_ref(), row.tenant_id.as_deref()) {
                 rows.push(row);
             }
             rows.len() < want.rows
@@ -58,7 +59,7 @@ pub async fn agents(
     nova: &Nova<'_>,
     mut query: Query,
     with_storage: bool,
-    want: Want<'_>,
+    want: Want,
 ) -> Result<Listing, NovaError> {
     let tenancy = nova.tenancy().await?;
     query.keep_selected(&["AgentId", "GroupId"]);
@@ -106,7 +107,7 @@ pub async fn under_agent(
     agent_id: i64,
     child: &str,
     query: &Query,
-    want: Want<'_>,
+    want: Want,
 ) -> Result<Listing, NovaError> {
     let tenant = nova.tenancy().await?.of_agent(agent_id);
     let resource = format!("{}/{child}", key("Agents", agent_id));
@@ -163,7 +164,7 @@ pub async fn job(
 pub async fn cloud_storage_accounts(
     nova: &Nova<'_>,
     query: &Query,
-    want: Want<'_>,
+    want: Want,
 ) -> Result<Listing, NovaError> {
     let tenants = CsaTenants::load(nova).await?;
     let mut query = query.clone();
@@ -198,7 +199,7 @@ pub async fn job_history(
     nova: &Nova<'_>,
     mut query: Query,
     kind: Option<JobKind>,
-    want: Want<'_>,
+    want: Want,
 ) -> Result<Listing, NovaError> {
     match kind {
         Some(JobKind::Managed) => query.and_filter("JobId ne null"),

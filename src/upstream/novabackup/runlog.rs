@@ -47,7 +47,9 @@ pub enum LogKey {
 /// The run whose log is read.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Resolved {
-    /// The key sent to the log route.
+    /// The key sent to the log route (a string, like every id the gateway writes).
+    #[serde(serialize_with = "super::present::id_text")]
+    #[schemars(with = "String")]
     pub run_id: i64,
     /// How the key was found.
     pub resolved_from: String,

@@ -17,6 +17,8 @@ use super::odata::Query;
 use super::present;
 use super::tenancy::{int, text};
 use crate::fanout::Row;
+use crate::tenants::TenantIds;
+use crate::tenants::ids::admits;
 
 /// Devices listed per group with `include_devices`, at most.
 pub const DEVICES_PER_GROUP: usize = 50;
@@ -142,7 +144,11 @@ pub enum GroupBy {
 pub struct UsageGroup {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "present::opt_id_text"
+    )]
+    #[schemars(with = "Option<String>")]
     pub agent_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_name: Option<String>,
@@ -180,13 +186,13 @@ pub struct ServerUsage {
 pub async fn server_usage(
     nova: &Nova<'_>,
     group_by: GroupBy,
-    tenant: Option<&str>,
+    tenant: Option<&TenantIds>,
     include_devices: bool,
 ) -> Result<ServerUsage, NovaError> {
     let server_id = nova.server.id().to_owned();
     let mut usage = ServerUsage::default();
     let end = scan_devices(nova, |owner, device| {
-        if tenant.is_some() && owner.tenant.as_deref() != tenant {
+        if !admits(tenant, owner.tenant.as_deref()) {
             return;
         }
         let (key, seed) = match group_by {
@@ -213,7 +219,7 @@ pub async fn server_usage(
                     kind.clone(),
                     UsageGroup {
                         device_type: Some(kind),
-                        tenant_id: tenant.map(str::to_owned),
+                        tenant_id: tenant.and_then(TenantIds::single).map(str::to_owned),
                         ..UsageGroup::default()
                     },
                 )
@@ -222,7 +228,7 @@ pub async fn server_usage(
                 server_id.clone(),
                 UsageGroup {
                     server_id: Some(server_id.clone()),
-                    tenant_id: tenant.map(str::to_owned),
+                    tenant_id: tenant.and_then(TenantIds::single).map(str::to_owned),
                     ..UsageGroup::default()
                 },
             ),
@@ -333,11 +339,17 @@ impl CsaTenants {
 pub struct OrphanedDevice {
     pub server_id: String,
     pub tenant_id: Option<String>,
+    #[serde(serialize_with = "present::opt_id_text")]
+    #[schemars(with = "Option<String>")]
     pub agent_id: Option<i64>,
     pub agent_name: Option<String>,
+    #[serde(serialize_with = "present::opt_id_text")]
+    #[schemars(with = "Option<String>")]
     pub device_id: Option<i64>,
     pub device_name: Option<String>,
     pub size_bytes: Option<i64>,
+    #[serde(serialize_with = "present::opt_id_text")]
+    #[schemars(with = "Option<String>")]
     pub cloud_storage_account_id: Option<i64>,
     pub reason: String,
 }
@@ -385,7 +397,7 @@ struct Linked {
 }
 
 /// Accounts with the devices and tenants that use them, plus orphaned devices.
-pub async fn csa_usage(nova: &Nova<'_>, tenant: Option<&str>) -> Result<CsaUsage, NovaError> {
+pub async fn csa_usage(nova: &Nova<'_>, tenant: Option<&TenantIds>) -> Result<CsaUsage, NovaError> {
     let server_id = nova.server.id();
     let mut accounts: Vec<Map<String, Value>> = Vec::new();
     let csa_end = nova
@@ -420,7 +432,7 @@ pub async fn csa_usage(nova: &Nova<'_>, tenant: Option<&str>) -> Result<CsaUsage
                 l.agents.extend(owner.agent_id);
                 l.tenants.extend(owner.tenant.clone());
             }
-            None if tenant.is_none() || owner.tenant.as_deref() == tenant => {
+            None if admits(tenant, owner.tenant.as_deref()) => {
                 let reason = match csa {
                     None => "S3-type device without a cloud storage account id (legacy device)"
                         .to_owned(),
@@ -457,7 +469,7 @@ pub async fn csa_usage(nova: &Nova<'_>, tenant: Option<&str>) -> Result<CsaUsage
             [only] => Some(only.clone()),
             _ => None,
         };
-        if tenant.is_some() && account_tenant.as_deref() != tenant {
+        if !admits(tenant, account_tenant.as_deref()) {
             continue;
         }
         let recalculated = !account

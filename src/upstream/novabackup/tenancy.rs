@@ -7,7 +7,7 @@
 //! server). The cache is keyed by server id and base URL, so a server reconnected elsewhere
 //! starts afresh.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -20,10 +20,14 @@ use super::odata::Query;
 /// How long a server's tenancy is trusted before it is read again.
 pub const TTL: Duration = Duration::from_secs(120);
 
-/// Groups and agents of one server, reduced to what attribution needs.
+/// Groups and agents of one server, reduced to what attribution and naming need.
 #[derive(Debug, Default)]
 pub struct Tenancy {
     group_tenant: HashMap<i64, Option<String>>,
+    /// Each group's parent and name, for naming tenants.
+    group_place: HashMap<i64, (Option<i64>, Option<String>)>,
+    /// Each tenant's customer name: the name of its topmost group.
+    names: BTreeMap<String, Option<String>>,
     agent_group: HashMap<i64, i64>,
     fetched: Option<Instant>,
 }
@@ -37,13 +41,42 @@ impl Tenancy {
         let mut t = Tenancy::default();
         groups.into_iter().for_each(|g| t.add_group(g));
         agents.into_iter().for_each(|a| t.add_agent(a));
+        t.name_tenants();
         t
     }
 
     fn add_group(&mut self, row: &Map<String, Value>) {
         if let Some(id) = int(row, "GroupId") {
             self.group_tenant.insert(id, text(row, "TenantId"));
+            self.group_place
+                .insert(id, (int(row, "ParentGroupId"), text(row, "GroupName")));
         }
+    }
+
+    /// Names every tenant after its topmost group (one whose parent is of another tenant or
+    /// not visible), the lowest GroupId among several: "Acme Dental", not "Acme Dental - Branch".
+    fn name_tenants(&mut self) {
+        let mut best: BTreeMap<String, (bool, i64)> = BTreeMap::new();
+        for (&id, tenant) in &self.group_tenant {
+            let Some(tenant) = tenant else { continue };
+            let parent = self.group_place.get(&id).and_then(|(p, _)| *p);
+            let top = parent.is_none_or(|p| self.of_group(p).as_deref() != Some(tenant));
+            let rank = (!top, id);
+            let slot = best.entry(tenant.clone()).or_insert(rank);
+            *slot = rank.min(*slot);
+        }
+        self.names = best
+            .into_iter()
+            .map(|(tenant, (_, id))| {
+                let name = self.group_place.get(&id).and_then(|(_, n)| n.clone());
+                (tenant, name)
+            })
+            .collect();
+    }
+
+    /// Every tenant this server's groups carry, with its customer name when a group has one.
+    pub fn tenants(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+        self.names.iter().map(|(t, n)| (t.as_str(), n.as_deref()))
     }
 
     fn add_agent(&mut self, row: &Map<String, Value>) {
@@ -107,12 +140,24 @@ impl TenantCache {
         }
         Ok(guard.clone())
     }
+
+    /// The server's tenancy as last read, however old, without asking the server (`None`: never
+    /// read, or a refresh is in flight), for naming tenants.
+    pub fn peek(&self, server: &crate::fleet::Server) -> Option<Arc<Tenancy>> {
+        let key = format!("{}\n{}", server.id(), server.entry.api_base());
+        let entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let slot = entries.get(&key)?.try_lock().ok()?;
+        slot.fetched.is_some().then(|| slot.clone())
+    }
 }
 
 async fn load(nova: &Nova<'_>) -> Result<Tenancy, NovaError> {
     let mut t = Tenancy::default();
     let groups = Query {
-        select: Some("GroupId,TenantId".into()),
+        select: Some("GroupId,TenantId,GroupName,ParentGroupId".into()),
         orderby: Some("GroupId".into()),
         ..Query::default()
     };
@@ -131,6 +176,7 @@ async fn load(nova: &Nova<'_>) -> Result<Tenancy, NovaError> {
         true
     })
     .await?;
+    t.name_tenants();
     t.fetched = Some(Instant::now());
     Ok(t)
 }
@@ -179,5 +225,32 @@ mod tests {
         assert_eq!(t.of_agent_row(&row).as_deref(), Some("t9"));
         let row = obj(json!({"AgentId": 101}));
         assert_eq!(t.of_agent_row(&row).as_deref(), Some("t1"));
+    }
+
+    #[test]
+    fn tenants_are_named_after_their_topmost_group() {
+        let groups = [
+            obj(json!({"GroupId": 1, "GroupName": "Root", "TenantId": null})),
+            obj(
+                json!({"GroupId": 11, "GroupName": "Acme Dental - Branch", "ParentGroupId": 10, "TenantId": "t1"}),
+            ),
+            obj(
+                json!({"GroupId": 10, "GroupName": "Acme Dental", "ParentGroupId": 1, "TenantId": "t1"}),
+            ),
+            obj(
+                json!({"GroupId": 20, "GroupName": "Blue Ridge Law", "ParentGroupId": 1, "TenantId": "t2"}),
+            ),
+            obj(json!({"GroupId": 30, "ParentGroupId": 99, "TenantId": "t3"})),
+        ];
+        let t = Tenancy::from_rows(&groups, &[]);
+        let named: Vec<_> = t.tenants().collect();
+        assert_eq!(
+            named,
+            [
+                ("t1", Some("Acme Dental")),
+                ("t2", Some("Blue Ridge Law")),
+                ("t3", None)
+            ]
+        );
     }
 }
