@@ -24,9 +24,15 @@ const LOG_MARGIN: std::time::Duration = std::time::Duration::from_secs(2);
 /// Runs per server whose log is read for `with_errors` (one request each, made in turn): the
 /// newest ones; older rows keep `errors` absent so the call stays inside its deadline.
 pub const MAX_LOGS_PER_SERVER: usize = 25;
+/// Runs per server whose log is read even without `with_errors`, so the newest failures say why
+/// they failed: a history row has no message, and "what failed overnight" without the reason
+/// sends the technician to a second call for every row.
+pub const REASONS_PER_SERVER: usize = 10;
 
 /// Runs that failed (and warned, when asked) since `since`, newest first; `true` when the scan
-/// stopped at its cap. The newest `with_errors` runs get their first error lines.
+/// stopped at its cap. The newest [`REASONS_PER_SERVER`] runs (or `with_errors`, if more) have
+/// their log read: the first error line becomes the end of their message, and the newest
+/// `with_errors` runs also get their first error lines as `errors`.
 pub async fn failing_runs(
     nova: &Nova<'_>,
     since: DateTime<Utc>,
@@ -57,7 +63,8 @@ pub async fn failing_runs(
         })
         .await?;
     runs.sort_by_key(|r| std::cmp::Reverse(r.started_at));
-    for run in runs.iter_mut().take(with_errors.min(MAX_LOGS_PER_SERVER)) {
+    let logs_to_read = with_errors.max(REASONS_PER_SERVER).min(MAX_LOGS_PER_SERVER);
+    for (i, run) in runs.iter_mut().take(logs_to_read).enumerate() {
         // Keep a margin for the answer itself; rows past it simply carry no error lines.
         if nova
             .deadline
@@ -67,7 +74,14 @@ pub async fn failing_runs(
             break;
         }
         match error_lines(nova, run).await {
-            Ok(lines) => run.errors = Some(lines),
+            Ok(lines) => {
+                if let Some(reason) = lines.first() {
+                    run.message = with_reason(&run.message, reason);
+                }
+                if i < with_errors {
+                    run.errors = Some(lines);
+                }
+            }
             Err(e) => tracing::debug!(server = nova.server.id(), "run log not read: {e}"),
         }
     }
@@ -131,7 +145,16 @@ fn run_message(row: &Map<String, Value>, code: Option<i64>) -> String {
         2 => format!("completed with warnings ({} backed up)", bytes(done)),
         _ => return status_label(code),
     };
-    format!("{what}; the reason is in the run log (with_errors, get_job_run_log)")
+    format!("{what}{REASON_IN_LOG}")
+}
+
+/// How a message ends while its run's log has not been read.
+const REASON_IN_LOG: &str = "; the reason is in the run log (with_errors, get_job_run_log)";
+
+/// The message with the log's first error line in place of the pointer to the log.
+fn with_reason(message: &str, reason: &str) -> String {
+    let progress = message.strip_suffix(REASON_IN_LOG).unwrap_or(message);
+    format!("{progress}: {reason}")
 }
 
 /// The first error lines of a run's log (of a run with warnings, its warning lines: they say
@@ -271,5 +294,18 @@ mod tests {
             "cancelled"
         );
         assert_eq!(run_message(&row(serde_json::json!({})), None), "no status");
+    }
+
+    #[test]
+    fn a_read_log_replaces_the_pointer_with_the_reason() {
+        let immediate = run_message(&row(serde_json::json!({"BytesProcessed": 0})), Some(4));
+        assert_eq!(
+            with_reason(&immediate, "VSS snapshot creation failed (0x8004230F)"),
+            "failed before any data was backed up: VSS snapshot creation failed (0x8004230F)"
+        );
+        assert_eq!(
+            with_reason("cancelled", "stopped by user"),
+            "cancelled: stopped by user"
+        );
     }
 }

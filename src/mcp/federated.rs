@@ -37,7 +37,8 @@ pub struct FailingArgs {
     #[serde(default)]
     pub include_warnings: bool,
     /// Add the first error lines of each run (warning lines for runs with warnings; default
-    /// false). For NovaBACKUP this reads each run's log, for the newest 25 runs of each server;
+    /// false). For NovaBACKUP this reads each run's log, for the newest 25 runs of each server
+    /// (without it, the newest 10 still get their first error line as the end of `message`);
     /// Backrest rows carry their errors anyway.
     #[serde(default)]
     pub with_errors: bool,
