@@ -154,7 +154,7 @@ fn paths(v: &Value, prefix: &str, out: &mut BTreeSet<(String, &'static str)>) {
     }
 }
 
-/// Contract fields (docs/contract §6) the captures happen not to show, with their JSON type.
+/// Contract fields (docs/upstream/backrest.md §6) the captures happen not to show, with their JSON type.
 const CONTRACT_EXTRAS: [(&str, &str); 6] = [
     ("filesChanged", "string"),
     ("forget", "array"),

@@ -1,5 +1,5 @@
 //! Black-box tests of the NovaBACKUP Management Server double over real HTTP: the
-//! conformance checklist of contract §9.4, every fault switch, the control endpoint,
+//! conformance checklist of docs/upstream/novabackup.md §9.4, every fault switch, the control endpoint,
 //! federation (several instances on one port) and a large generated dataset.
 
 use std::time::{Duration, Instant};

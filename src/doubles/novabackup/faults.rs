@@ -1,4 +1,4 @@
-//! Fault injection (contract §9.3): what an instance should get wrong, changeable at run time.
+//! Fault injection (docs/upstream/novabackup.md §9.3): what an instance should get wrong, changeable at run time.
 //!
 //! [`Faults`] is the plain settings record (also the JSON body of the control endpoint);
 //! [`FaultHandle`] shares it between the test and the running server.

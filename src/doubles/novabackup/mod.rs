@@ -1,4 +1,4 @@
-//! A faithful fake of the NovaBACKUP Management Server REST API (contract §9), for
+//! A faithful fake of the NovaBACKUP Management Server REST API (docs/upstream/novabackup.md §9), for
 //! integration tests, the embedded demo fleet and benchmarks.
 //!
 //! One [`NovaDouble`] binds one port on `127.0.0.1` and serves several independent
@@ -73,7 +73,7 @@ pub struct InstanceConfig {
 }
 
 impl InstanceConfig {
-    /// The contract's sample data with [`SAMPLE_USERS`], no faults, test mode off.
+    /// The sample data of §9.2 with [`SAMPLE_USERS`], no faults, test mode off.
     pub fn sample(prefix: &str) -> Self {
         Self::with_dataset(prefix, Dataset::sample(Utc::now()))
     }

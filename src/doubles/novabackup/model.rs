@@ -1,6 +1,6 @@
-//! The entity types a NovaBACKUP Management Server exposes (contract §7), as plain structs.
+//! The entity types a NovaBACKUP Management Server exposes (docs/upstream/novabackup.md §7), as plain structs.
 //!
-//! They serialise with the contract's PascalCase names; optional values serialise as `null`.
+//! They serialise with the API's PascalCase names; optional values serialise as `null`.
 //! Child collections (`devices`, `jobs`) are skipped: the API reaches them through
 //! `$expand` or their own routes.
 
@@ -190,7 +190,7 @@ pub struct User {
     pub description: Option<String>,
 }
 
-/// Job status codes (contract §8).
+/// Job status codes (docs/upstream/novabackup.md §8).
 pub mod status {
     pub const PENDING: i64 = 0;
     pub const SUCCESS: i64 = 1;

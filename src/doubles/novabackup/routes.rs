@@ -1,4 +1,4 @@
-//! The endpoint table of contract §9.1: which path means which route, and its method.
+//! The endpoint table of docs/upstream/novabackup.md §9.1: which path means which route, and its method.
 
 /// One of the 14 endpoints of the double.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,4 +1,4 @@
-//! The contract's example data (§7) plus every case of §9.2, relative to a given "now".
+//! Example data in the shapes of docs/upstream/novabackup.md §7, plus every case of §9.2, relative to a given "now".
 //!
 //! Two tenants (Acme Dental with a nested branch group, Blue Ridge Law) under a root group
 //! without tenant; agents with S3 and local devices, a disconnected failing agent, an agent

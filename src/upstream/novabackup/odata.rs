@@ -1,4 +1,4 @@
-//! OData query strings for the Management Server (contract §2.1, §4).
+//! OData query strings for the Management Server (docs/upstream/novabackup.md §2.1, §4).
 //!
 //! Option names go out with a literal `$`; values are percent-encoded byte by byte (everything
 //! outside RFC 3986's unreserved set), so a space is `%20` and a `+` in a date-time offset is

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use super::tenancy::{Tenancy, int};
 use crate::fanout::Row;
 
-/// Job status labels (contract §8).
+/// Job status labels (docs/upstream/novabackup.md §8).
 pub fn status_label(code: i64) -> String {
     match code {
         0 => "pending".into(),

@@ -1,7 +1,7 @@
 //! One run's engine log (`JobHistories({key})/Log`), found by run id or job id and cut down
 //! to what the question needs (summary, warnings, errors, tail or full).
 //!
-//! The key is resolved as the contract asks: a `run_id` is the run's `JobLogId`; a `job_id` is
+//! The key is resolved as docs/upstream/novabackup.md §7.10 asks: a `run_id` is the run's `JobLogId`; a `job_id` is
 //! tried as a run key first and then as a job id meaning that job's newest run. A 404, 502 or
 //! 503 from the log route means "log not available" (pending or running run, log backend
 //! down), reported as such rather than as a failure.

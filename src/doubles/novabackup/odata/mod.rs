@@ -1,4 +1,4 @@
-//! The OData v4 subset of contract §4: parse query options against an entity schema and
+//! The OData v4 subset of docs/upstream/novabackup.md §4: parse query options against an entity schema and
 //! apply them to rows (filter, order, page, select, expand).
 //!
 //! Options are parsed and type-checked once per request into a [`QueryOptions`]; evaluation
