@@ -174,7 +174,7 @@ fn open(path: &Path) -> Result<File, AuditError> {
                 match std::fs::symlink_metadata(path).map(|m| m.file_type()) {
                     Ok(t) if !t.is_file() => AuditError::NotAFile {
                         path: path.to_owned(),
-                        what: platform::describe(&t),
+                        what: describe(&t),
                     },
                     _ => AuditError::Open {
                         path: path.to_owned(),
@@ -192,18 +192,42 @@ fn open(path: &Path) -> Result<File, AuditError> {
     if !meta.is_file() {
         return Err(AuditError::NotAFile {
             path: path.to_owned(),
-            what: platform::describe(&meta.file_type()),
+            what: describe(&meta.file_type()),
         });
     }
     platform::ours_and_private(path, &file, &meta)?;
     Ok(file)
 }
 
+/// What a path that is not a regular file is, for the error.
+fn describe(t: &std::fs::FileType) -> &'static str {
+    if t.is_symlink() {
+        return "a symbolic link";
+    }
+    if t.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+    }
+    "something else"
+}
+
 /// What differs between Unix and Windows in opening the audit file.
 #[cfg(unix)]
 mod platform {
-    use std::fs::{File, FileType, Metadata, OpenOptions};
-    use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+    use std::fs::{File, Metadata, OpenOptions};
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
     use std::path::Path;
 
     use super::AuditError;
@@ -233,22 +257,6 @@ mod platform {
         Ok(())
     }
 
-    pub fn describe(t: &FileType) -> &'static str {
-        if t.is_symlink() {
-            "a symbolic link"
-        } else if t.is_dir() {
-            "a directory"
-        } else if t.is_fifo() {
-            "a FIFO"
-        } else if t.is_socket() {
-            "a socket"
-        } else if t.is_char_device() || t.is_block_device() {
-            "a device"
-        } else {
-            "something else"
-        }
-    }
-
     fn effective_uid() -> u32 {
         // SAFETY: geteuid has no preconditions and cannot fail.
         unsafe { libc::geteuid() }
@@ -259,7 +267,7 @@ mod platform {
 /// file inherits the ACL of the per-user folder it is in, so there is no owner or mode to check.
 #[cfg(windows)]
 mod platform {
-    use std::fs::{File, FileType, Metadata, OpenOptions};
+    use std::fs::{File, Metadata, OpenOptions};
     use std::os::windows::fs::OpenOptionsExt;
     use std::path::Path;
 
@@ -272,16 +280,6 @@ mod platform {
 
     pub fn ours_and_private(_: &Path, _: &File, _: &Metadata) -> Result<(), AuditError> {
         Ok(())
-    }
-
-    pub fn describe(t: &FileType) -> &'static str {
-        if t.is_symlink() {
-            "a symbolic link"
-        } else if t.is_dir() {
-            "a directory"
-        } else {
-            "something else"
-        }
     }
 }
 

@@ -6,18 +6,10 @@ mod common;
 use common::*;
 
 fn nova_args(server: &wiremock::MockServer, id: &str) -> Vec<String> {
-    [
-        "--kind",
-        "novabackup",
-        "--server-id",
-        id,
-        "--url",
-        &format!("{}/managementserver/", server.uri()),
-        "--username",
-        NOVA_USER,
-    ]
-    .map(String::from)
-    .to_vec()
+    let url = format!("{}/managementserver/", server.uri());
+    nova_login_args(id, &url, NOVA_USER)
+        .map(String::from)
+        .to_vec()
 }
 
 fn strs(v: &[String]) -> Vec<&str> {
@@ -603,16 +595,7 @@ async fn test_fails_a_server_whose_data_calls_fail_and_its_table_aligns() {
     let sb = Sandbox::new();
     for (id, i) in [("a-much-longer-server-id", 0), ("b", 1)] {
         let url = nova.base_url(i);
-        let args = [
-            "--kind",
-            "novabackup",
-            "--server-id",
-            id,
-            "--url",
-            &url,
-            "--username",
-            user,
-        ];
+        let args = nova_login_args(id, &url, user);
         assert!(sb.login(&args, password).status.success());
     }
     // The login still works; every data call answers 500.

@@ -37,19 +37,7 @@ async fn nova(status: u16) -> MockServer {
 
 fn login(sb: &Sandbox, server: &MockServer, id: &str) {
     let url = format!("{}/managementserver", server.uri());
-    let out = sb.login(
-        &[
-            "--kind",
-            "novabackup",
-            "--server-id",
-            id,
-            "--url",
-            &url,
-            "--username",
-            NOVA_USER,
-        ],
-        NOVA_PASSWORD,
-    );
+    let out = sb.login(&nova_login_args(id, &url, NOVA_USER), NOVA_PASSWORD);
     assert!(out.status.success(), "{}", stderr(&out));
 }
 

@@ -8,16 +8,7 @@ use common::*;
 
 fn nova_login(sb: &Sandbox, id: &str, port: u16, extra: &[&str]) -> std::process::Output {
     let url = format!("https://127.0.0.1:{port}/managementserver");
-    let mut args = vec![
-        "--kind",
-        "novabackup",
-        "--server-id",
-        id,
-        "--url",
-        &url,
-        "--username",
-        NOVA_USER,
-    ];
+    let mut args = nova_login_args(id, &url, NOVA_USER).to_vec();
     args.extend_from_slice(extra);
     sb.login(&args, NOVA_PASSWORD)
 }

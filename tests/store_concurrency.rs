@@ -11,19 +11,10 @@ use fs4::FileExt;
 
 fn login_command(sb: &Sandbox, server: &wiremock::MockServer, id: &str) -> Command {
     let url = format!("{}/managementserver/", server.uri());
-    let mut cmd = sb.command(&[
-        "login",
-        "--kind",
-        "novabackup",
-        "--server-id",
-        id,
-        "--url",
-        &url,
-        "--username",
-        NOVA_USER,
-        "--credential-store",
-        "file",
-    ]);
+    let mut args = vec!["login"];
+    args.extend(nova_login_args(id, &url, NOVA_USER));
+    args.extend(["--credential-store", "file"]);
+    let mut cmd = sb.command(&args);
     cmd.env("BACKUP_MCP_PASSWORD", NOVA_PASSWORD)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -63,7 +63,7 @@ pub async fn failing_runs(
         })
         .await?;
     runs.sort_by_key(|r| std::cmp::Reverse(r.started_at));
-    let logs_to_read = with_errors.max(REASONS_PER_SERVER).min(MAX_LOGS_PER_SERVER);
+    let logs_to_read = with_errors.clamp(REASONS_PER_SERVER, MAX_LOGS_PER_SERVER);
     for (i, run) in runs.iter_mut().take(logs_to_read).enumerate() {
         // Keep a margin for the answer itself; rows past it simply carry no error lines.
         if nova

@@ -15,6 +15,20 @@ pub const NOVA_PASSWORD: &str = "nova-Secret-7f3a9";
 pub const BACKREST_USER: &str = "gateway";
 pub const BACKREST_PASSWORD: &str = "backrest-Secret-c41d2";
 
+/// `login` arguments naming a Management Server (the password comes on stdin).
+pub fn nova_login_args<'a>(id: &'a str, url: &'a str, username: &'a str) -> [&'a str; 8] {
+    [
+        "--kind",
+        "novabackup",
+        "--server-id",
+        id,
+        "--url",
+        url,
+        "--username",
+        username,
+    ]
+}
+
 /// A throwaway home with its own credentials file; every run of the binary is isolated in it.
 pub struct Sandbox {
     pub dir: tempfile::TempDir,

@@ -98,3 +98,22 @@ packaged_copy() {
   if command -v strip >/dev/null; then strip -o "$out" "$1"; else cp "$1" "$out"; fi
   echo "$out"
 }
+
+# check_scaffold NAME: a scratch folder $work, background $pids killed (and $work removed) on
+# exit, and ok/fail that count the passed checks and end the script at the first failure.
+check_scaffold() {
+  check_name="$1"
+  work=$(mktemp -d)
+  pids=()
+  passed=0
+  trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+}
+ok() { passed=$((passed + 1)); echo "ok: $1"; }
+fail() { echo "$check_name: $passed passed, 1 failed ($1)"; exit 1; }
+
+# The npm package key of this machine (linux-x64-gnu, ...), as the launcher picks it.
+platform_key() {
+  node -e "const p=require('$repo/npm/backup-mcp/lib/platform.js');
+  const r=p.selectPlatform(process.platform, process.arch, p.detectLibc(process.report.getReport()));
+  if (r instanceof Error) { console.error(r.message); process.exit(1); } console.log(r.key)"
+}

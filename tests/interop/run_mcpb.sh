@@ -12,16 +12,10 @@ use_node22
 mcpb_dir=$(npm_tools mcpb-2.1.2 @anthropic-ai/mcpb@2.1.2)
 mcpb="$mcpb_dir/node_modules/.bin/mcpb"
 version=$(cargo_version)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+check_scaffold mcpb
 binary=$(packaged_copy "$binary" "$work")
-passed=0
-ok() { passed=$((passed + 1)); echo "ok: $1"; }
-fail() { echo "mcpb: $passed passed, 1 failed ($1)"; exit 1; }
 
-key=$(node -e "const p=require('$repo/npm/backup-mcp/lib/platform.js');
-  const r=p.selectPlatform(process.platform, process.arch, p.detectLibc(process.report.getReport()));
-  if (r instanceof Error) { console.error(r.message); process.exit(1); } console.log(r.key)")
+key=$(platform_key)
 node "$repo/mcpb/build.js" "$work/bundle" "$key" "$binary" || fail "mcpb/build.js"
 python3 - "$work/bundle/manifest.json" "$version" <<'PY' || fail "manifest contents"
 import json, sys

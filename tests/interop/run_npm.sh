@@ -15,23 +15,12 @@ node_before=$(command -v node || true) # the machine's own Node, for the spawn p
 use_node22
 verdaccio=$(npm_tools verdaccio-6.8.0 verdaccio@6.8.0)
 version=$(cargo_version)
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+check_scaffold npm
 binary=$(packaged_copy "$binary" "$work")
-passed=0
-ok() { passed=$((passed + 1)); echo "ok: $1"; }
-fail() { echo "npm: $passed passed, 1 failed ($1)"; exit 1; }
 
 # 1. Assemble: this platform's package from the binary, the seven others from a stand-in (npm
 # must skip them by os/cpu/libc, as it will for the real ones).
-key=$(node -e "const p=require('$repo/npm/backup-mcp/lib/platform.js');
-  const r=p.selectPlatform(process.platform, process.arch, p.detectLibc(process.report.getReport()));
-  if (r instanceof Error) { console.error(r.message); process.exit(1); } console.log(r.key)")
+key=$(platform_key)
 printf '#!/bin/sh\necho "stand-in binary"; exit 3\n' >"$work/stand-in"
 pairs=()
 for k in $(node -e "console.log(Object.keys(require('$repo/npm/backup-mcp/lib/platform.js').PLATFORMS).join(' '))"); do

@@ -12,16 +12,7 @@ binary="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 source "$(dirname "$0")/lib.sh"
 tools=$(py_venv pytools-maturin-1.16.0 'maturin==1.16.0' 'uv==0.13.8' 'pipx==1.18.4')
 version=$(cargo_version)
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-passed=0
-ok() { passed=$((passed + 1)); echo "ok: $1"; }
-fail() { echo "pypi: $passed passed, 1 failed ($1)"; exit 1; }
+check_scaffold pypi
 
 started=$(date +%s)
 (cd "$repo" && CARGO_TARGET_DIR="${BACKUP_MCP_WHEEL_TARGET:-$cache/target-wheel}" \
