@@ -1,4 +1,5 @@
-"""A minimal Backrest login API for the keyring check: Login accepts one password."""
+"""A minimal Backrest for the keyring and npm checks: Login accepts one password, and GetConfig
+(the data read of `backup-mcp test`) answers only with a token Login issued."""
 
 import base64
 import http.server
@@ -7,6 +8,7 @@ import sys
 import time
 
 PASSWORD = sys.argv[2]
+ISSUED = set()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -16,7 +18,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path == "/v1.Authentication/Login" and body.get("password") == PASSWORD:
             claims = json.dumps({"sub": body.get("username"), "exp": int(time.time()) + 3600})
             payload = base64.urlsafe_b64encode(claims.encode()).decode().rstrip("=")
-            out, status = json.dumps({"token": f"eyJhbGciOiJIUzI1NiJ9.{payload}.c2ln"}), 200
+            token = f"eyJhbGciOiJIUzI1NiJ9.{payload}.c2ln"
+            ISSUED.add(token)
+            out, status = json.dumps({"token": token}), 200
+        elif self.path == "/v1.Backrest/GetConfig" and self.headers.get(
+            "authorization", ""
+        ).removeprefix("Bearer ") in ISSUED:
+            out, status = '{"instance": "keyring-check"}', 200
         else:
             out, status = '{"code":"unauthenticated","message":"invalid password"}', 401
         self.send_response(status)
