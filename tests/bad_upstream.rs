@@ -101,3 +101,54 @@ async fn an_oversized_answer_is_refused_not_buffered() {
     let err = common::stderr(&out);
     assert!(err.contains("larger than 32 MiB"), "{err}");
 }
+
+/// The same cap when the size is not declared: a chunked answer that goes on for 64 MiB is cut
+/// off once it passes 32 MiB (the server sees the client hang up early), and the login says why.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_chunked_answer_past_the_cap_is_cut_off_while_it_streams() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    const CHUNK: usize = 1024 * 1024;
+    const CHUNKS: usize = 64;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let sent = Arc::new(AtomicUsize::new(0));
+    let counter = sent.clone();
+    let server = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = vec![0u8; 64 * 1024];
+        let _ = socket.read(&mut request).await;
+        let head =
+            "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n";
+        if socket.write_all(head.as_bytes()).await.is_err() {
+            return;
+        }
+        let chunk = format!("{CHUNK:x}\r\n{}\r\n", "x".repeat(CHUNK));
+        for _ in 0..CHUNKS {
+            if socket.write_all(chunk.as_bytes()).await.is_err() {
+                return;
+            }
+            counter.fetch_add(CHUNK, Ordering::SeqCst);
+        }
+        let _ = socket.write_all(b"0\r\n\r\n").await;
+    });
+    let sb = common::Sandbox::new();
+    let url = format!("http://127.0.0.1:{port}");
+    let out = sb.login(&common::nova_login_args("big", &url, "u"), "pw-big");
+    assert!(!out.status.success());
+    let err = common::stderr(&out);
+    assert!(err.contains("larger than 32 MiB"), "{err}");
+    // The writer stops at its first failed write (the client hung up) or after the last chunk.
+    tokio::time::timeout(std::time::Duration::from_secs(30), server)
+        .await
+        .expect("the stub server finished")
+        .unwrap();
+    let streamed = sent.load(Ordering::SeqCst);
+    assert!(
+        streamed < CHUNKS * CHUNK,
+        "the whole {} MiB was read: {streamed} bytes",
+        CHUNKS
+    );
+}

@@ -249,14 +249,29 @@ async fn filters_and_error_lines() {
     assert_eq!(out["items"].as_array().unwrap().len(), 1);
     assert_eq!(out["_meta"]["truncated"], true);
 
-    for bad in [
-        json!({"window": "1y"}),
-        json!({"since": "yesterday"}),
-        json!({"kind": "tape"}),
-        json!({"server_id": "ghost"}),
+    // Each refusal names its parameter and says what would be accepted.
+    let window_forms = "use Nh, Nd or Nw back from now (e.g. 24h, 48h, 3d, 2w; at most 366 days) or an RFC 3339 time such as 2026-11-21T00:00:00Z";
+    for (bad, want) in [
+        (
+            json!({"window": "1y"}),
+            format!("invalid argument window: \"1y\" is not a time window: {window_forms}"),
+        ),
+        (
+            json!({"since": "yesterday"}),
+            format!("invalid argument since: \"yesterday\" is not a time window: {window_forms}"),
+        ),
+        (
+            json!({"kind": "tape"}),
+            "invalid argument kind: unknown server kind \"tape\": use backrest or novabackup"
+                .into(),
+        ),
+        (
+            json!({"server_id": "ghost"}),
+            "unknown server_id \"ghost\"; call list_servers to see the ids".into(),
+        ),
     ] {
         let msg = call_err(&f.client, "list_failing_jobs", bad.clone()).await;
-        assert!(!msg.is_empty(), "{bad}");
+        assert_eq!(msg, want, "{bad}");
     }
 }
 
