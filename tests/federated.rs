@@ -34,11 +34,10 @@ async fn fleet() -> Fleet {
         br::double("nas-blue", "Blue Ridge Law"),
     ];
     let home = tempfile::tempdir().unwrap();
-    let creds = home.path().join("credentials.json");
     let password = SAMPLE_USERS[0].1;
     let down = common::closed_port();
-    write_credentials(
-        &creds,
+    let client = serve_saved(
+        home.path(),
         &[
             nova_entry("ms1", &nova.base_url(0), password),
             nova_entry("ms2", &nova.base_url(1), password),
@@ -46,12 +45,8 @@ async fn fleet() -> Fleet {
             br::entry("nas-blue", &backrest[1].base_url(), Some(BLUE_RIDGE_TENANT)),
             nova_entry("down", &down.url("/ms"), password),
         ],
-    );
-    let env = vec![
-        ("BACKUP_MCP_CREDENTIALS_FILE", creds.display().to_string()),
-        ("HOME", home.path().display().to_string()),
-    ];
-    let client = spawn(&["serve"], &env, &home.path().join("err.log")).await;
+    )
+    .await;
     Fleet {
         _down: down,
         nova,

@@ -30,20 +30,15 @@ async fn fleet() -> Fleet {
         br::double("nas-solo", "Solo Shop"),
     ];
     let home = tempfile::tempdir().unwrap();
-    let creds = home.path().join("credentials.json");
-    write_credentials(
-        &creds,
+    let client = serve_saved(
+        home.path(),
         &[
             nova_entry("ms1", &nova.base_url(0), SAMPLE_USERS[0].1),
             br::entry("nas-acme", &backrest[0].base_url(), Some(ACME_TENANT)),
             br::entry("nas-solo", &backrest[1].base_url(), Some("solo-shop")),
         ],
-    );
-    let env = vec![
-        ("BACKUP_MCP_CREDENTIALS_FILE", creds.display().to_string()),
-        ("HOME", home.path().display().to_string()),
-    ];
-    let client = spawn(&["serve"], &env, &home.path().join("err.log")).await;
+    )
+    .await;
     Fleet {
         _nova: nova,
         _backrest: backrest,

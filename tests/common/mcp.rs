@@ -95,6 +95,17 @@ pub fn write_credentials(path: &Path, servers: &[Value]) {
 
 /// Spawns `backup-mcp <args>` with exactly `env` (plus PATH) and connects an MCP client to it.
 /// stderr goes to `stderr_log` so tests can scan it.
+/// `serve` over a credentials file holding `servers`, in the throwaway home `home`.
+pub async fn serve_saved(home: &Path, servers: &[Value]) -> Client {
+    let creds = home.join("credentials.json");
+    write_credentials(&creds, servers);
+    let env = vec![
+        ("BACKUP_MCP_CREDENTIALS_FILE", creds.display().to_string()),
+        ("HOME", home.display().to_string()),
+    ];
+    spawn(&["serve"], &env, &home.join("err.log")).await
+}
+
 pub async fn spawn(args: &[&str], env: &[(&str, String)], stderr_log: &Path) -> Client {
     spawn_with((), args, env, stderr_log).await
 }
