@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use rmcp::service::ElicitationError;
+use rmcp::service::ElicitationMode;
 use rmcp::{Peer, RoleServer};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -23,13 +24,19 @@ pub struct Confirmation {
 }
 rmcp::elicit_safe!(Confirmation);
 
+/// Whether the client declared form elicitation (a client that did not must never be asked).
+pub(super) fn supports_forms(peer: &Peer<RoleServer>) -> bool {
+    peer.supported_elicitation_modes()
+        .contains(&ElicitationMode::Form)
+}
+
 /// The client on the other end of this call.
 pub struct PeerConfirmation<'a>(pub &'a Peer<RoleServer>);
 
 impl HumanConfirmation for PeerConfirmation<'_> {
     fn ask<'a>(&'a self, message: &'a str) -> BoxFuture<'a, HumanAnswer> {
         Box::pin(async move {
-            if !super::orientation::supports_forms(self.0) {
+            if !supports_forms(self.0) {
                 return HumanAnswer::NotSupported;
             }
             match self

@@ -5,14 +5,13 @@ use crate::mcp::ids::Id;
 use std::time::{Duration, Instant};
 
 use rmcp::handler::server::wrapper::{Json, Parameters};
-use rmcp::service::ElicitationMode;
 use rmcp::{Peer, RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::confirm::PeerConfirmation;
+use super::confirm::{PeerConfirmation, supports_forms};
 use super::output::FanoutOutput;
 use super::{Gateway, ToolError};
 use crate::fanout::{self, Plan, Row};
@@ -447,11 +446,6 @@ async fn check_one(
     fields.insert("login_ms".into(), json!(checked.login.as_millis() as u64));
     fields.insert("read_ms".into(), json!(checked.read.as_millis() as u64));
     Ok(vec![Row::new(server.tenant_for_display(), fields)])
-}
-
-pub(super) fn supports_forms(peer: &Peer<RoleServer>) -> bool {
-    peer.supported_elicitation_modes()
-        .contains(&ElicitationMode::Form)
 }
 
 fn check_base_url(url: &str) -> Result<(), ToolError> {
