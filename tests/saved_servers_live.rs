@@ -28,17 +28,7 @@ fn cli<T>(f: impl FnOnce() -> T) -> T {
 
 fn login(sb: &Sandbox, id: &str, url: &str) {
     let (user, password) = SAMPLE_USERS[0];
-    let args = [
-        "--kind",
-        "novabackup",
-        "--server-id",
-        id,
-        "--url",
-        url,
-        "--username",
-        user,
-    ];
-    let out = cli(|| sb.login(&args, password));
+    let out = cli(|| sb.login(&common::nova_login_args(id, url, user), password));
     assert!(out.status.success(), "{}", common::stderr(&out));
 }
 
